@@ -1,0 +1,95 @@
+import { CHANNELS, STATUSES } from '../events/event';
+import type { PageCursor } from '../events/event.repository';
+import { ajv, describeFirstError } from '../validation';
+import { InvalidRequestError } from './admin-errors';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+const text = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const page = {
+  limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+  cursor: { type: 'string', maxLength: 512 },
+} as const;
+const timeRange = {
+  since: { type: 'string', format: 'date-time' },
+  until: { type: 'string', format: 'date-time' },
+} as const;
+
+const validateEventQuery = ajv.compile<Record<string, string | undefined>>({
+  type: 'object',
+  properties: {
+    source: text,
+    channel: { type: 'string', enum: CHANNELS },
+    reference: text,
+    status: { type: 'string', enum: STATUSES },
+    ...timeRange,
+    ...page,
+  },
+  additionalProperties: false,
+});
+
+const validateInboundQuery = ajv.compile<Record<string, string | undefined>>({
+  type: 'object',
+  properties: { source: text, outcome: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] }, ...timeRange, ...page },
+  additionalProperties: false,
+});
+
+export interface ListQuery<F> {
+  readonly filter: F;
+  readonly limit: number;
+  readonly after?: PageCursor;
+}
+
+export function parseEventQuery(query: unknown) {
+  return parseList(validateEventQuery, query, (q) => ({
+    source: q.source,
+    channel: q.channel,
+    reference: q.reference,
+    status: q.status,
+    since: instant(q.since),
+    until: instant(q.until),
+  }));
+}
+
+export function parseInboundQuery(query: unknown) {
+  return parseList(validateInboundQuery, query, (q) => ({
+    source: q.source,
+    outcome: q.outcome,
+    since: instant(q.since),
+    until: instant(q.until),
+  }));
+}
+
+function parseList<F>(
+  validate: ((data: unknown) => boolean) & { errors?: Parameters<typeof describeFirstError>[0] },
+  query: unknown,
+  toFilter: (q: Record<string, string | undefined>) => F,
+): ListQuery<F> {
+  if (!validate(query)) {
+    const { path, message } = describeFirstError(validate.errors);
+    throw new InvalidRequestError(`${path.replace(/^\//, '')} ${message}`);
+  }
+  const q = query as Record<string, string | undefined>;
+  const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+  if (limit < 1 || limit > MAX_LIMIT) throw new InvalidRequestError(`limit must be from 1 to ${MAX_LIMIT}`);
+  const filter = toFilter(q);
+  return q.cursor === undefined ? { filter, limit } : { filter, limit, after: decodeCursor(q.cursor) };
+}
+
+function instant(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : new Date(value).toISOString();
+}
+
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): PageCursor {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string') return { at, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidRequestError('cursor is not one this API gave out');
+}

@@ -1,0 +1,117 @@
+import { type ErrorRequestHandler, type Express, type RequestHandler, Router } from 'express';
+import { httpStatusOf } from '../http-status';
+import { isCurrent } from '../db/migrator';
+import type { AppDeps } from '../deps';
+import * as eventRepository from '../events/event.repository';
+import * as transactionRepository from '../events/transaction.repository';
+import * as inboundRepository from '../ingress/inbound.repository';
+import { sameSecret } from '../secret-compare';
+import { InvalidRequestError, NotFoundError } from './admin-errors';
+import { encodeCursor, parseEventQuery, parseInboundQuery } from './admin-query';
+import { toInboundView } from './inbound.view';
+
+/** CONTRACT 6: health and readiness without auth; everything else behind `ADMIN_TOKEN`. */
+export function mount(app: Express, deps: AppDeps): void {
+  const { db } = deps;
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isCurrent(db).catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+
+  const router = Router();
+  router.use(requireToken(deps.config.adminToken));
+
+  router.get('/events', async (req, res) => {
+    const { filter, limit, after } = parseEventQuery(req.query);
+    const rows = await eventRepository.listEvents(db, filter, limit + 1, after);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    res.json({
+      items: items.map(eventRepository.toPaymentEvent),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    });
+  });
+
+  router.get('/events/:id', async (req, res) => {
+    const row = await eventRepository.findEvent(db, req.params.id);
+    if (!row) throw new NotFoundError(`no event ${req.params.id}`);
+    const inbound = row.inbound_id ? await inboundRepository.findInbound(db, row.inbound_id) : undefined;
+    res.json({
+      event: eventRepository.toPaymentEvent(row),
+      inbound: inbound ? toInboundView(inbound) : null,
+      deliveries: [],
+    });
+  });
+
+  router.get('/transactions/:source/:reference', async (req, res) => {
+    const { source, reference } = req.params;
+    const transaction = await transactionRepository.findTransaction(db, source, reference);
+    if (!transaction) throw new NotFoundError(`no transaction ${reference} from ${source}`);
+    const events = await eventRepository.listTransactionEvents(db, source, reference);
+    res.json({
+      source: transaction.source_id,
+      reference: transaction.reference,
+      channel: transaction.channel,
+      status: transaction.status,
+      statusEventId: transaction.status_event_id,
+      createdAt: transaction.created_at,
+      updatedAt: transaction.updated_at,
+      events: events.map(eventRepository.toPaymentEvent),
+    });
+  });
+
+  router.get('/inbound', async (req, res) => {
+    const { filter, limit, after } = parseInboundQuery(req.query);
+    const rows = await inboundRepository.listInbound(db, filter, limit + 1, after);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    res.json({
+      items: items.map(toInboundView),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.received_at, id: last.id }) : null,
+    });
+  });
+
+  router.get('/inbound/:id', async (req, res) => {
+    const row = await inboundRepository.findInbound(db, req.params.id);
+    if (!row) throw new NotFoundError(`no inbound record ${req.params.id}`);
+    res.json(toInboundView(row));
+  });
+
+  app.use('/admin', router);
+  app.use(requireToken(deps.config.adminToken), (_req, _res) => {
+    throw new NotFoundError('no such route');
+  });
+  app.use(answerError);
+}
+
+/** Bearer `ADMIN_TOKEN`, compared in constant time; with no token configured, nobody gets in. */
+function requireToken(adminToken: string | null): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    if (adminToken === null || !match?.[1] || !sameSecret(match[1], adminToken)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json(errorBody('unauthorized', 'a valid admin bearer token is required'));
+      return;
+    }
+    next();
+  };
+}
+
+const answerError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  if (error instanceof NotFoundError) {
+    res.status(404).json(errorBody('not_found', error.message));
+  } else if (error instanceof InvalidRequestError) {
+    res.status(400).json(errorBody('invalid_request', error.message));
+  } else {
+    const status = httpStatusOf(error);
+    if (status >= 500) req.log.error({ err: error }, 'admin request failed');
+    res.status(status).json(errorBody(status >= 500 ? 'internal' : 'invalid_request', status >= 500 ? 'internal error' : 'bad request'));
+  }
+};
+
+function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}

@@ -1,0 +1,56 @@
+import { STATUS_CODES } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import * as adminRoutes from './admin/admin.routes';
+import type { AppDeps } from './deps';
+import { billerRoutes } from './ingress/biller/biller.route';
+import { httpStatusOf } from './http-status';
+import { requestLogging } from './logger';
+
+const MAX_URL_LENGTH = 8192;
+
+/** The listener providers call (PORT). No listen() here: the caller decides where it runs. */
+export function createPublicApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use(requestLogging(deps.logger));
+  app.use(helmet());
+  app.use(limitUrlLength);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(billerRoutes(deps));
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not Found');
+  });
+  app.use(lastResortPlain);
+  return app;
+}
+
+/** The operators' listener (ADMIN_PORT): health, readiness and the admin API. */
+export function createAdminApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogging(deps.logger));
+  app.use(helmet());
+  app.use(limitUrlLength);
+  adminRoutes.mount(app, deps);
+  return app;
+}
+
+const limitUrlLength: RequestHandler = (req, res, next) => {
+  if (req.originalUrl.length > MAX_URL_LENGTH) {
+    res.status(414).type('text/plain').send('URI Too Long');
+    return;
+  }
+  next();
+};
+
+/** Whatever no route handled: a client error keeps its status, anything else is a bare 500. */
+const lastResortPlain: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const status = httpStatusOf(error);
+  if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+  if (res.headersSent) return;
+  res.status(status).type('text/plain').send(STATUS_CODES[status] ?? 'Error');
+};

@@ -1,0 +1,165 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseAllowEntry } from '../ingress/allowlist';
+import { ajv, describeFirstError } from '../validation';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_MAX_BULK_ITEMS,
+  DEFAULT_RETRY_SCHEDULE,
+  DEFAULT_SOURCE_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS,
+  DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+  type Source,
+  type Subscriber,
+  deepFreeze,
+} from './config';
+import { type ConfigFile, type PemRef, type SecretRef, type SourceEntry, type SubscriberEntry, configFileSchema } from './config-file.schema';
+import { readEnvironment } from './env';
+
+const validateConfigFile = ajv.compile<ConfigFile>(configFileSchema);
+
+/** Reads the environment and the config file once; throws ConfigError naming what is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const settings = readEnvironment(env);
+  const file = readConfigFile(settings.configFile);
+  const baseDir = dirname(resolve(settings.configFile));
+  const secrets = new SecretResolver(env, baseDir);
+  const sources = file.sources.map((entry, i) => resolveSource(entry, `/sources/${i}`, secrets));
+  const subscribers = (file.subscribers ?? []).map((entry, i) =>
+    resolveSubscriber(entry, `/subscribers/${i}`, secrets),
+  );
+  checkUnique(sources.map((s) => s.id), '/sources', 'id', 'source id');
+  checkUnique(
+    sources.map((s) => (s.type === 'snap' ? s.partnerId : null)),
+    '/sources',
+    'partnerId',
+    'partnerId',
+  );
+  checkUnique(subscribers.map((s) => s.id), '/subscribers', 'id', 'subscriber id');
+  subscribers.forEach((subscriber, i) => {
+    subscriber.filter.sources?.forEach((id, j) => {
+      if (!sources.some((s) => s.id === id)) {
+        throw new ConfigError(`/subscribers/${i}/filter/sources/${j}`, `no source has the id "${id}"`);
+      }
+    });
+  });
+  return deepFreeze({ ...settings, sources, subscribers });
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError('CONFIG_FILE', `cannot read ${path} (${code})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('CONFIG_FILE', `${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (!validateConfigFile(parsed)) {
+    const { path: at, message } = describeFirstError(validateConfigFile.errors);
+    throw new ConfigError(at, message);
+  }
+  return parsed;
+}
+
+function resolveSource(entry: SourceEntry, at: string, secrets: SecretResolver): Source {
+  const allowedIps = entry.allowedIps ?? [];
+  allowedIps.forEach((value, i) => {
+    if (parseAllowEntry(value) === null) throw new ConfigError(`${at}/allowedIps/${i}`, 'must be an IP address or CIDR range');
+  });
+  const rateLimitPerMinute = entry.rateLimitPerMinute ?? DEFAULT_SOURCE_RATE_LIMIT_PER_MINUTE;
+  if (entry.type === 'biller') {
+    const token = entry.token === undefined ? null : secrets.secret(entry.token, `${at}/token`);
+    return { id: entry.id, type: 'biller', allowedIps, token, rateLimitPerMinute };
+  }
+  const publicKey = secrets.pem(entry.publicKey, `${at}/publicKey`);
+  try {
+    createPublicKey(publicKey);
+  } catch {
+    throw new ConfigError(`${at}/publicKey`, 'must be a PEM public key');
+  }
+  const clientSecret = entry.clientSecret === undefined ? null : secrets.secret(entry.clientSecret, `${at}/clientSecret`);
+  if (entry.signature === 'symmetric' && clientSecret === null) {
+    throw new ConfigError(`${at}/clientSecret`, 'is required when signature is symmetric');
+  }
+  return {
+    id: entry.id,
+    type: 'snap',
+    partnerId: entry.partnerId,
+    allowedIps,
+    signature: entry.signature,
+    publicKey,
+    clientSecret,
+    timestampToleranceSeconds: entry.timestampToleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+    accessTokenTtlSeconds: entry.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+    rateLimitPerMinute,
+    maxBulkItems: entry.maxBulkItems ?? DEFAULT_MAX_BULK_ITEMS,
+  };
+}
+
+function resolveSubscriber(entry: SubscriberEntry, at: string, secrets: SecretResolver): Subscriber {
+  const refs = Array.isArray(entry.secret) ? entry.secret : [entry.secret];
+  const resolved = refs.map((ref, i) => {
+    const path = Array.isArray(entry.secret) ? `${at}/secret/${i}` : `${at}/secret`;
+    const value = secrets.secret(ref, path);
+    if (!isWebhookSecret(value)) throw new ConfigError(path, 'must be whsec_ followed by a base64 key of at least 16 bytes');
+    return value;
+  });
+  return {
+    id: entry.id,
+    url: entry.url,
+    secrets: resolved,
+    filter: entry.filter ?? {},
+    retrySchedule: entry.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
+    timeoutSeconds: entry.timeoutSeconds ?? DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS,
+  };
+}
+
+class SecretResolver {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly baseDir: string,
+  ) {}
+
+  secret(ref: SecretRef, at: string): string {
+    if (typeof ref === 'string') return ref;
+    const value = this.env[ref.env];
+    if (value === undefined || value === '') {
+      throw new ConfigError(at, `environment variable ${ref.env} is not set`);
+    }
+    return value;
+  }
+
+  pem(ref: PemRef, at: string): string {
+    if (typeof ref === 'string' || 'env' in ref) return this.secret(ref, at);
+    const path = resolve(this.baseDir, ref.file);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(at, `cannot read ${ref.file} (${code})`);
+    }
+  }
+}
+
+function isWebhookSecret(value: string): boolean {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value);
+  return match !== null && Buffer.from(match[1] ?? '', 'base64').length >= 16;
+}
+
+function checkUnique(values: readonly (string | null)[], at: string, key: string, what: string): void {
+  const seen = new Set<string>();
+  values.forEach((value, i) => {
+    if (value === null) return;
+    if (seen.has(value)) throw new ConfigError(`${at}/${i}/${key}`, `duplicate ${what} "${value}"`);
+    seen.add(value);
+  });
+}

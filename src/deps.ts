@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Clock } from './clock';
+import type { Config } from './config/config';
+import type { Db } from './db/database';
+
+/** What the express apps need; tests build their own. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}

@@ -1,0 +1,110 @@
+import type { Db, Trx } from '../db/database';
+import type { Channel, PaymentEvent, Status } from './event';
+import type { EventRow, NewEventRow } from './event.table';
+
+/** Inserts the event unless the same report is already stored; answers whether it was inserted. */
+export async function insertUnlessDuplicate(trx: Trx, row: NewEventRow): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('events')
+    .values(row)
+    .onConflict((oc) => oc.columns(['source_id', 'channel', 'reference', 'status']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function findIdByReport(
+  trx: Trx,
+  key: { sourceId: string; channel: Channel; reference: string; status: Status },
+): Promise<string> {
+  const row = await trx
+    .selectFrom('events')
+    .select('id')
+    .where('source_id', '=', key.sourceId)
+    .where('channel', '=', key.channel)
+    .where('reference', '=', key.reference)
+    .where('status', '=', key.status)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setTransactionPosition(trx: Trx, id: string, seq: number, stale: boolean): Promise<void> {
+  await trx
+    .updateTable('events')
+    .set({ transaction_seq: seq, stale: stale ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface EventFilter {
+  readonly source?: string;
+  readonly channel?: string;
+  readonly reference?: string;
+  readonly status?: string;
+  /** Inclusive lower bound on createdAt (ISO-8601 UTC). */
+  readonly since?: string;
+  /** Exclusive upper bound on createdAt. */
+  readonly until?: string;
+}
+
+export interface PageCursor {
+  readonly at: string;
+  readonly id: string;
+}
+
+/** Newest first; `after` continues below the last item of the previous page. */
+export async function listEvents(db: Db, filter: EventFilter, limit: number, after?: PageCursor): Promise<EventRow[]> {
+  let query = db.selectFrom('events').selectAll();
+  if (filter.source !== undefined) query = query.where('source_id', '=', filter.source);
+  if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
+  if (filter.reference !== undefined) query = query.where('reference', '=', filter.reference);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A transaction's history, oldest first. */
+export async function listTransactionEvents(db: Db, sourceId: string, reference: string): Promise<EventRow[]> {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('source_id', '=', sourceId)
+    .where('reference', '=', reference)
+    .orderBy('transaction_seq', 'asc')
+    .execute();
+}
+
+export function toPaymentEvent(row: EventRow): PaymentEvent {
+  const amount =
+    row.amount_value !== null && row.amount_currency !== null
+      ? { value: row.amount_value, currency: row.amount_currency }
+      : null;
+  return {
+    id: row.id,
+    type: 'payment.status',
+    createdAt: row.created_at,
+    data: {
+      source: row.source_id,
+      channel: row.channel as Channel,
+      reference: row.reference,
+      providerReference: row.provider_reference,
+      status: row.status as Status,
+      providerStatus: row.provider_status,
+      amount,
+      occurredAt: row.occurred_at,
+      receivedAt: row.received_at,
+      ...(row.stale === 1 ? { stale: true as const } : {}),
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { type Clock, newId } from '../clock';
+import type { Trx } from '../db/database';
+import type { StatusReport } from './event';
+import * as eventRepository from './event.repository';
+import { applyReport } from './transaction-state';
+import * as transactionRepository from './transaction.repository';
+
+export type ReportOutcome = { readonly created: true; readonly eventId: string } | { readonly created: false; readonly duplicateOf: string };
+
+/**
+ * Turns one report into a canonical event and moves its transaction, inside the caller's
+ * transaction. The database's unique constraint decides what is a duplicate, so two
+ * processes racing on the same report still make one event.
+ */
+export async function recordReport(
+  trx: Trx,
+  clock: Clock,
+  report: StatusReport,
+  context: { inboundId: string | null; receivedAt: string },
+): Promise<ReportOutcome> {
+  const eventId = newId('evt', clock);
+  const createdAt = clock.now().toISOString();
+  const inserted = await eventRepository.insertUnlessDuplicate(trx, {
+    id: eventId,
+    created_at: createdAt,
+    source_id: report.source,
+    channel: report.channel,
+    reference: report.reference,
+    status: report.status,
+    provider_reference: report.providerReference,
+    provider_status: report.providerStatus,
+    amount_value: report.amount?.value ?? null,
+    amount_currency: report.amount?.currency ?? null,
+    occurred_at: report.occurredAt,
+    received_at: context.receivedAt,
+    details: JSON.stringify(report.details),
+    inbound_id: context.inboundId,
+    transaction_seq: 0,
+  });
+  if (!inserted) {
+    const duplicateOf = await eventRepository.findIdByReport(trx, {
+      sourceId: report.source,
+      channel: report.channel,
+      reference: report.reference,
+      status: report.status,
+    });
+    return { created: false, duplicateOf };
+  }
+
+  const key = { sourceId: report.source, reference: report.reference };
+  const position = await transactionRepository.countEvent(trx, {
+    ...key,
+    channel: report.channel,
+    status: report.status,
+    eventId,
+    at: createdAt,
+  });
+  const move = position.eventCount === 1 ? 'same' : applyReport(position.status, report.status);
+  if (move === 'advance') await transactionRepository.setStatus(trx, key, report.status, eventId);
+  await eventRepository.setTransactionPosition(trx, eventId, position.eventCount, move === 'stale');
+  return { created: true, eventId };
+}

@@ -1,0 +1,80 @@
+import { type ErrorRequestHandler, type RequestHandler, Router } from 'express';
+import type { BillerSource } from '../../config/config';
+import type { AppDeps } from '../../deps';
+import { sameSecret } from '../../secret-compare';
+import { createAllowList } from '../allowlist';
+import { clientIp } from '../client-ip';
+import { describeRequest } from '../inbound-request';
+import * as inboundService from '../inbound.service';
+import { createRateLimits, sourceOf } from '../rate-limit';
+import { Rejection, type RejectionKind } from '../rejection';
+import { toBillerReport } from './biller-report';
+
+const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>> = {
+  unknown_source: { status: 404, body: 'Not Found' },
+  ip_not_allowed: { status: 403, body: 'Forbidden' },
+  bad_credentials: { status: 403, body: 'Forbidden' },
+  rate_limited: { status: 429, body: 'Too Many Requests' },
+  invalid_request: { status: 400, body: 'Bad Request' },
+};
+
+/** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
+export function billerRoutes(deps: AppDeps): Router {
+  const { config, db, clock, logger } = deps;
+  const sources = new Map(
+    config.sources.flatMap((s) => (s.type === 'biller' ? [[s.id, { source: s, allowList: createAllowList(s.allowedIps) }] as const] : [])),
+  );
+
+  const identify: RequestHandler<{ sourceId: string; token?: string }> = (req, res, next) => {
+    const entry = sources.get(req.params.sourceId);
+    if (!entry) throw new Rejection('unknown_source', `unknown source "${req.params.sourceId.slice(0, 64)}"`);
+    res.locals.source = entry.source;
+    if (!entry.allowList.allows(clientIp(req))) {
+      throw new Rejection('ip_not_allowed', 'IP not allowed');
+    }
+    next();
+  };
+
+  const checkToken: RequestHandler<{ sourceId: string; token?: string }> = (req, res, next) => {
+    const expected = (sourceOf(res) as BillerSource).token;
+    if (expected !== null) {
+      if (req.params.token === undefined) throw new Rejection('bad_credentials', 'missing token');
+      if (!sameSecret(req.params.token, expected)) throw new Rejection('bad_credentials', 'wrong token');
+    }
+    next();
+  };
+
+  const accept: RequestHandler = async (req, res) => {
+    const source = sourceOf(res);
+    const now = clock.now();
+    const report = toBillerReport(source.id, req.query, now);
+    const inbound = describeRequest(req, clock, 'biller', source.id, null);
+    const answer = { status: 200, body: 'OK' };
+    const result = await inboundService.storeAccepted(db, clock, inbound, [report], answer);
+    req.log.info({ inboundId: inbound.id, events: result.createdEventIds, duplicateOf: result.duplicateOf }, 'biller reversal stored');
+    res.status(answer.status).type('text/plain').send(answer.body);
+  };
+
+  const answerRejection: ErrorRequestHandler = async (error, req, res, next) => {
+    if (!(error instanceof Rejection)) {
+      next(error);
+      return;
+    }
+    const answer = ANSWERS[error.kind];
+    const body = error.kind === 'invalid_request' ? error.detail : answer.body;
+    const source = (res.locals as { source?: BillerSource }).source;
+    const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, null);
+    try {
+      await inboundService.storeRejected(db, inbound, error.detail, { status: answer.status, body });
+    } catch (storeError) {
+      logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected biller callback');
+    }
+    req.log.warn({ inboundId: inbound.id, reason: error.detail }, 'biller callback rejected');
+    res.status(answer.status).type('text/plain').send(body);
+  };
+
+  const router = Router();
+  router.get('/callbacks/biller/:sourceId{/:token}', identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, accept);
+  router.use('/callbacks/biller', answerRejection);
+  return router;
+}

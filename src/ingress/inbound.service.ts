@@ -1,0 +1,84 @@
+import type { Clock } from '../clock';
+import type { Db } from '../db/database';
+import type { StatusReport } from '../events/event';
+import * as eventService from '../events/event.service';
+import * as inboundRepository from './inbound.repository';
+
+/** A provider's request as it is kept: secrets already redacted. */
+export interface InboundRequest {
+  readonly id: string;
+  readonly requestId: string;
+  readonly receivedAt: string;
+  readonly sourceId: string | null;
+  readonly channel: string;
+  readonly clientIp: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface StoreResult {
+  readonly createdEventIds: readonly string[];
+  readonly duplicateOf: readonly string[];
+}
+
+/**
+ * Stores the request, its canonical events and the transactions' new statuses in one database
+ * transaction, with the answer about to be given. Only after this returns may the provider
+ * hear that we have it.
+ */
+export async function storeAccepted(
+  db: Db,
+  clock: Clock,
+  request: InboundRequest,
+  reports: readonly StatusReport[],
+  answer: Answer,
+): Promise<StoreResult> {
+  return db.transaction().execute(async (trx) => {
+    await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
+    const createdEventIds: string[] = [];
+    const duplicateOf: string[] = [];
+    for (const report of reports) {
+      const outcome = await eventService.recordReport(trx, clock, report, {
+        inboundId: request.id,
+        receivedAt: request.receivedAt,
+      });
+      if (outcome.created) createdEventIds.push(outcome.eventId);
+      else duplicateOf.push(outcome.duplicateOf);
+    }
+    if (createdEventIds.length === 0 && duplicateOf.length > 0) {
+      await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
+    }
+    return { createdEventIds, duplicateOf };
+  });
+}
+
+/** Keeps a refused request and the answer it got. */
+export async function storeRejected(db: Db, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
+  await inboundRepository.insertInbound(db, toRow(request, 'rejected', reason, answer));
+}
+
+function toRow(request: InboundRequest, outcome: 'accepted' | 'rejected', reason: string | null, answer: Answer) {
+  return {
+    id: request.id,
+    request_id: request.requestId,
+    received_at: request.receivedAt,
+    source_id: request.sourceId,
+    channel: request.channel,
+    client_ip: request.clientIp,
+    method: request.method,
+    url: request.url,
+    headers: JSON.stringify(request.headers),
+    body: request.body,
+    outcome,
+    reason,
+    response_status: answer.status,
+    response_body: answer.body,
+  };
+}

@@ -1,0 +1,95 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAdminApp, createPublicApp } from './app';
+import { systemClock } from './clock';
+import { type Config, ConfigError } from './config/config';
+import { loadConfig } from './config/load-config';
+import { type DatabaseHandle, openDatabase } from './db/connect';
+import { migrateToLatest } from './db/migrator';
+import { createLogger } from './logger';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningService {
+  readonly publicPort: number;
+  readonly adminPort: number;
+  stop(): Promise<void>;
+}
+
+/** config → database → migrations → listeners. Resolves once both listeners accept connections. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const database = openDatabase(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const deps = { config, db: database.db, clock: systemClock, logger };
+  const publicServer = await listen(createPublicApp(deps), config.port, config.host);
+  const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
+  const publicPort = (publicServer.address() as AddressInfo).port;
+  const adminPort = (adminServer.address() as AddressInfo).port;
+  logger.info({ engine: database.engine, publicPort, adminPort }, 'receiver listening');
+  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], database, logger) };
+}
+
+function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stop accepting, let in-flight requests finish (bounded), then close the database. */
+async function stop(servers: readonly Server[], database: DatabaseHandle, logger: Logger): Promise<void> {
+  const closing = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+  const timer = setTimeout(() => {
+    logger.warn('in-flight requests did not finish in time; closing their connections');
+    for (const server of servers) server.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
+  await Promise.all(closing);
+  clearTimeout(timer);
+  await database.close();
+  logger.info('receiver stopped');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`receiver: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
