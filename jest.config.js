@@ -22,4 +22,5 @@ if (process.env.TEST_DATABASE_URL) {
 module.exports = {
   projects,
   globalSetup: '<rootDir>/test/global-setup.js',
+  reporters: ['default', '<rootDir>/test/count-reporter.js'],
 };

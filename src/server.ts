@@ -57,7 +57,8 @@ async function stop(servers: readonly Server[], database: DatabaseHandle, logger
   logger.info('receiver stopped');
 }
 
-async function main(): Promise<void> {
+/** The process entry: exits 2 on a bad configuration, 0 after a graceful stop. */
+export async function runServer(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  runServer().catch((error: unknown) => {
     process.stderr.write(`receiver: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
