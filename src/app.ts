@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import * as adminRoutes from './admin/admin.routes';
 import type { AppDeps } from './deps';
 import { billerRoutes } from './ingress/biller/biller.route';
+import { snapRoutes } from './ingress/snap/snap.routes';
 import { httpStatusOf } from './http-status';
 import { requestLogging } from './logger';
 
@@ -21,6 +22,7 @@ export function createPublicApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.use(billerRoutes(deps));
+  app.use(snapRoutes(deps));
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not Found');
   });

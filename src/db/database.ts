@@ -2,11 +2,15 @@ import type { Kysely, Transaction } from 'kysely';
 import type { EventTable } from '../events/event.table';
 import type { TransactionTable } from '../events/transaction.table';
 import type { InboundRecordTable } from '../ingress/inbound.table';
+import type { AccessTokenTable } from '../ingress/snap/access-token.table';
+import type { SnapRequestTable } from '../ingress/snap/snap-request.table';
 
 export interface Database {
   inbound_records: InboundRecordTable;
   events: EventTable;
   transactions: TransactionTable;
+  access_tokens: AccessTokenTable;
+  snap_requests: SnapRequestTable;
 }
 
 export type Db = Kysely<Database>;

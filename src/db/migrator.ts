@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m001 from '../../migrations/001_initial';
+import * as m002 from '../../migrations/002_snap';
 import type { Db } from './database';
 
 // A static map instead of reading the folder: works the same from ts sources under jest and
 // from compiled files under node, and a missing migration is a compile error.
 const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_snap': m002,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,8 +1,9 @@
 import type { Clock } from '../clock';
-import type { Db } from '../db/database';
+import type { Db, Trx } from '../db/database';
 import type { StatusReport } from '../events/event';
 import * as eventService from '../events/event.service';
 import * as inboundRepository from './inbound.repository';
+import type { InboundOutcome } from './inbound.table';
 
 /** A provider's request as it is kept: secrets already redacted. */
 export interface InboundRequest {
@@ -40,23 +41,37 @@ export async function storeAccepted(
   reports: readonly StatusReport[],
   answer: Answer,
 ): Promise<StoreResult> {
-  return db.transaction().execute(async (trx) => {
-    await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
-    const createdEventIds: string[] = [];
-    const duplicateOf: string[] = [];
-    for (const report of reports) {
-      const outcome = await eventService.recordReport(trx, clock, report, {
-        inboundId: request.id,
-        receivedAt: request.receivedAt,
-      });
-      if (outcome.created) createdEventIds.push(outcome.eventId);
-      else duplicateOf.push(outcome.duplicateOf);
-    }
-    if (createdEventIds.length === 0 && duplicateOf.length > 0) {
-      await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
-    }
-    return { createdEventIds, duplicateOf };
-  });
+  return db.transaction().execute((trx) => storeAcceptedIn(trx, clock, request, reports, answer));
+}
+
+/** storeAccepted inside a transaction the caller opened (and that may hold more writes). */
+export async function storeAcceptedIn(
+  trx: Trx,
+  clock: Clock,
+  request: InboundRequest,
+  reports: readonly StatusReport[],
+  answer: Answer,
+): Promise<StoreResult> {
+  await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
+  const createdEventIds: string[] = [];
+  const duplicateOf: string[] = [];
+  for (const report of reports) {
+    const outcome = await eventService.recordReport(trx, clock, report, {
+      inboundId: request.id,
+      receivedAt: request.receivedAt,
+    });
+    if (outcome.created) createdEventIds.push(outcome.eventId);
+    else duplicateOf.push(outcome.duplicateOf);
+  }
+  if (createdEventIds.length === 0 && duplicateOf.length > 0) {
+    await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
+  }
+  return { createdEventIds, duplicateOf };
+}
+
+/** Keeps a repeat of a request already answered, with the answer it got again. */
+export async function storeRepeatIn(trx: Trx, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
+  await inboundRepository.insertInbound(trx, toRow(request, 'duplicate', reason, answer));
 }
 
 /** Keeps a refused request and the answer it got. */
@@ -64,7 +79,7 @@ export async function storeRejected(db: Db, request: InboundRequest, reason: str
   await inboundRepository.insertInbound(db, toRow(request, 'rejected', reason, answer));
 }
 
-function toRow(request: InboundRequest, outcome: 'accepted' | 'rejected', reason: string | null, answer: Answer) {
+function toRow(request: InboundRequest, outcome: InboundOutcome, reason: string | null, answer: Answer) {
   return {
     id: request.id,
     request_id: request.requestId,

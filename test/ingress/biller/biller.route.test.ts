@@ -5,6 +5,7 @@ import type { Config } from '../../../src/config/config';
 import { buildApps } from '../../support/app';
 import { BILLER_TOKEN, billerSource, buildConfig } from '../../support/config';
 import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { snapSource } from '../../support/snap';
 
 const SUCCESS_QUERY =
   'status=0&refid=TRX-1001&product=banktrf&qty=1&dest=2222222222' +
@@ -111,19 +112,7 @@ describe('GET /callbacks/biller/:sourceId/:token', () => {
     const config = buildConfig({
       sources: [
         billerSource(),
-        {
-          id: 'bank-x',
-          type: 'snap',
-          partnerId: 'P1',
-          allowedIps: ['127.0.0.1'],
-          signature: 'asymmetric',
-          publicKey: 'unused',
-          clientSecret: null,
-          timestampToleranceSeconds: 300,
-          accessTokenTtlSeconds: 900,
-          rateLimitPerMinute: 6000,
-          maxBulkItems: 100,
-        },
+        snapSource(),
       ],
     });
     const unknown = await request(app(config)).get(`/callbacks/biller/nobody/${BILLER_TOKEN}?${SUCCESS_QUERY}`);

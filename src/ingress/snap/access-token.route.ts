@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { AppDeps } from '../../deps';
+import { describeRequest } from '../inbound-request';
+import * as inboundService from '../inbound.service';
+import * as accessTokenRepository from './access-token.repository';
+import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
+import { accessTokenStringToSign, sha256Hex, verifyRsaSha256 } from './snap-crypto';
+import { SnapRejection } from './snap-rejection';
+import { jakartaTimestamp } from './snap-time';
+
+export const ACCESS_TOKEN_PATH = '/v1.0/access-token/b2b';
+export const ACCESS_TOKEN_SERVICE = '73';
+
+/**
+ * `POST /v1.0/access-token/b2b` after source, IP and rate limit: the provider proves its key by
+ * signing `clientId|X-TIMESTAMP`, and gets an opaque token we keep only as a hash.
+ */
+export function issueAccessToken(deps: AppDeps): RequestHandler {
+  const { db, clock } = deps;
+  return async (req, res) => {
+    const { source, publicKey } = snapEntryOf(res);
+    requireHeaders(req, ['X-TIMESTAMP', 'X-SIGNATURE', 'X-CLIENT-KEY']);
+    const timestamp = checkTimestamp(req, clock, source.timestampToleranceSeconds);
+    const stringToSign = accessTokenStringToSign(req.get('X-CLIENT-KEY') ?? '', timestamp);
+    if (!verifyRsaSha256(publicKey, stringToSign, req.get('X-SIGNATURE') ?? '')) {
+      throw new SnapRejection('unauthorized', 'Invalid Signature', 'bad_credentials');
+    }
+    checkGrantType(rawBodyOf(req));
+
+    const accessToken = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    const ttl = source.accessTokenTtlSeconds;
+    const body = { responseCode: `200${ACCESS_TOKEN_SERVICE}00`, responseMessage: 'Successful', accessToken, tokenType: 'Bearer', expiresIn: String(ttl) };
+    const inbound = describeRequest(req, clock, 'snap.access-token', source.id, rawBodyOf(req));
+    // The stored answer must not hand out a working token to whoever reads the database.
+    const kept = { status: 200, body: JSON.stringify({ ...body, accessToken: '[REDACTED]' }) };
+    await db.transaction().execute(async (trx) => {
+      await accessTokenRepository.insertToken(trx, {
+        token_hash: sha256Hex(accessToken),
+        source_id: source.id,
+        issued_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + ttl * 1000).toISOString(),
+      });
+      await inboundService.storeAcceptedIn(trx, clock, inbound, [], kept);
+    });
+    res.status(200).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(body);
+  };
+}
+
+/** `{"grantType":"client_credentials"}`; `grant_type` too, as some provider SDKs send it. */
+function checkGrantType(rawBody: string): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new SnapRejection('bad_request', 'body');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SnapRejection('bad_request', 'body');
+  const record = body as Record<string, unknown>;
+  const grantType = record.grantType ?? record.grant_type;
+  if (grantType === undefined || grantType === '') throw new SnapRejection('missing_field', 'grantType');
+  if (grantType !== 'client_credentials') throw new SnapRejection('invalid_field', 'grantType');
+}

@@ -1,0 +1,98 @@
+import express, { type ErrorRequestHandler, Router } from 'express';
+import type { SnapSource } from '../../config/config';
+import type { AppDeps } from '../../deps';
+import { httpStatusOf } from '../../http-status';
+import { describeRequest } from '../inbound-request';
+import * as inboundService from '../inbound.service';
+import { createRateLimits } from '../rate-limit';
+import { Rejection } from '../rejection';
+import { ACCESS_TOKEN_PATH, ACCESS_TOKEN_SERVICE, issueAccessToken } from './access-token.route';
+import { type BulkCashinNotify, bulkCashinSuccess, checkBulkSize, toBulkCashinReports, validateBulkCashinNotify } from './bulk-cashin';
+import { type NotifySpec, handleNotify } from './notify.route';
+import { type QrCpmNotify, checkReference, toQrCpmReports, validateQrCpmNotify } from './qr-cpm';
+import { identifySnapSource, indexSnapSources } from './snap-checks';
+import { SnapRejection, answerFor, snapAnswer } from './snap-rejection';
+import { jakartaTimestamp } from './snap-time';
+
+const MAX_BODY = '1mb';
+
+const BULK_CASHIN: NotifySpec<BulkCashinNotify> = {
+  path: '/v1.0/emoney/bulk-cashin-notify',
+  service: '41',
+  channel: 'snap.bulk-cashin',
+  validate: validateBulkCashinNotify,
+  check: checkBulkSize,
+  toReports: toBulkCashinReports,
+  successFields: bulkCashinSuccess,
+};
+
+const QR_CPM: NotifySpec<QrCpmNotify> = {
+  path: '/v1.0/qr/qr-cpm-notify',
+  service: '79',
+  channel: 'snap.qr-cpm',
+  validate: validateQrCpmNotify,
+  check: checkReference,
+  toReports: toQrCpmReports,
+};
+
+/** CONTRACT 3.2: the access-token route and both notify routes, with SNAP answers throughout. */
+export function snapRoutes(deps: AppDeps): Router {
+  const entries = indexSnapSources(deps.config.sources.filter((s): s is SnapSource => s.type === 'snap'));
+  // Body read after the header-only checks, so an unknown caller cannot make us read a megabyte.
+  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+  const router = Router();
+
+  router.post(
+    ACCESS_TOKEN_PATH,
+    identifySnapSource(entries, 'X-CLIENT-KEY'),
+    ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
+    rawBody,
+    issueAccessToken(deps),
+  );
+  router.use(ACCESS_TOKEN_PATH, answerRejection(deps, ACCESS_TOKEN_SERVICE, 'snap.access-token', 'Unknown client'));
+
+  const mountNotify = <B>(spec: NotifySpec<B>) => {
+    router.post(
+      spec.path,
+      identifySnapSource(entries, 'X-PARTNER-ID'),
+      ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
+      rawBody,
+      handleNotify(deps, spec),
+    );
+    router.use(spec.path, answerRejection(deps, spec.service, spec.channel, 'Unknown partner'));
+  };
+  mountNotify(BULK_CASHIN);
+  mountNotify(QR_CPM);
+  return router;
+}
+
+/** Answers any failure on a SNAP route in SNAP terms and keeps the refused request. */
+function answerRejection(deps: AppDeps, service: string, channel: string, unknownSourceReason: string): ErrorRequestHandler {
+  return async (error: unknown, req, res, _next) => {
+    let answer;
+    let reason: string;
+    if (error instanceof Rejection) {
+      answer = answerFor(service, error, unknownSourceReason);
+      reason = error instanceof SnapRejection ? `${answer.body.responseMessage}` : error.detail;
+    } else if (httpStatusOf(error) < 500) {
+      // The body parser's complaints: too large, or not decodable.
+      answer = snapAnswer(service, 'bad_request');
+      reason = `body not readable (${httpStatusOf(error)})`;
+    } else {
+      req.log.error({ err: error }, 'SNAP request failed');
+      answer = snapAnswer(service, 'general_error');
+      reason = 'internal error';
+    }
+    const source = (res.locals as { source?: SnapSource }).source;
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : null;
+    const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, body);
+    try {
+      await inboundService.storeRejected(deps.db, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
+    } catch (storeError) {
+      deps.logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected SNAP request');
+    }
+    req.log.warn({ inboundId: inbound.id, reason, responseCode: answer.body.responseCode }, 'SNAP request rejected');
+    if (res.headersSent) return;
+    res.status(answer.status).set('X-TIMESTAMP', jakartaTimestamp(deps.clock.now())).json(answer.body);
+  };
+}
