@@ -63,49 +63,20 @@ export function snapTimestamp(at: Date): string {
 
 type Json = Record<string, unknown>;
 
-/** The seed document's bulk-cashin-notify example, with overrides. */
+const fixture = (name: string): Json => JSON.parse(readFileSync(join(__dirname, '../../fixtures/snap', name), 'utf8')) as Json;
+
+/** The seed document's bulk-cashin-notify example (fixtures/snap), with overrides. */
 export function buildBulkCashinNotify(overrides: Json = {}, items?: Json[]): Json {
-  return {
-    bulkId: '2020102977770000000009',
-    partnerBulkId: '2020102900000000000001',
-    bulkObject: items ?? [buildBulkItem()],
-    additionalInfo: { deviceId: '12345679237', channel: 'mobilephone' },
-    ...overrides,
-  };
+  const example = fixture('bulk-cashin-notify.json');
+  return { ...example, bulkObject: items ?? example.bulkObject, ...overrides };
 }
 
 export function buildBulkItem(overrides: Json = {}): Json {
-  return {
-    customerNumber: '6281388370001',
-    customerName: 'Kades',
-    amount: { value: '12345678.00', currency: 'IDR' },
-    additionalInfo: { deviceId: '12345679237', channel: 'mobilephone' },
-    referenceNo: '2020102977770000000009',
-    partnerReferenceNo: '2020102900000000000990',
-    responseCode: '2004100',
-    responseMessage: 'Request has been processed successfully',
-    ...overrides,
-  };
+  const [item] = fixture('bulk-cashin-notify.json').bulkObject as Json[];
+  return { ...item, ...overrides };
 }
 
-/** The seed document's qr-cpm-notify example, with overrides. */
+/** The seed document's qr-cpm-notify example (fixtures/snap), with overrides. */
 export function buildQrCpmNotify(overrides: Json = {}): Json {
-  return {
-    originalPartnerReferenceNo: '2020102900000000000001',
-    originalReferenceNo: '2020102977770000000009',
-    merchantId: '00007100010926',
-    subMerchantId: '310928924949487',
-    externalStoreId: '124928924949487',
-    amount: { value: '50000.00', currency: 'IDR' },
-    latestTransactionStatus: '00',
-    transactionStatusDesc: 'success',
-    customerNumber: '6281388370001',
-    accountType: 'tabungan',
-    destinationNumber: '8377388292',
-    destinationAccountName: 'John Doe',
-    sessionID: '0UYEB77329002HY',
-    bankCode: '002',
-    additionalInfo: { deviceId: '12345679237', channel: 'mobilephone' },
-    ...overrides,
-  };
+  return { ...fixture('qr-cpm-notify.json'), ...overrides };
 }

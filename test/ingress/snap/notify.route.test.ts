@@ -337,7 +337,7 @@ describe('POST /v1.0/qr/qr-cpm-notify', () => {
     expect(await eventsByReference()).toEqual([['snap.qr-cpm', '2020102977770000000009', 'SUCCESS', '00']]);
   });
 
-  it.each<[string, object, string, string]>([
+  it.each<[string, Record<string, unknown>, string, string]>([
     ['no reference at all', { originalPartnerReferenceNo: undefined, originalReferenceNo: undefined }, '02', 'Invalid Mandatory Field originalPartnerReferenceNo'],
     ['no latestTransactionStatus', { latestTransactionStatus: undefined }, '02', 'Invalid Mandatory Field latestTransactionStatus'],
     ['a status outside 00–07', { latestTransactionStatus: '08' }, '01', 'Invalid Field Format latestTransactionStatus'],
