@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import * as m001 from '../../migrations/001_initial';
 import * as m002 from '../../migrations/002_snap';
 import type { Db } from './database';
@@ -13,14 +13,25 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
-function migrator(db: Db): Migrator {
+async function migrator(db: Db): Promise<Migrator> {
+  const migrationTableSchema = await postgresSchema(db);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on any schema
-  return new Migrator({ db: db as Kysely<any>, provider });
+  return new Migrator({ db: db as Kysely<any>, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+}
+
+/**
+ * On PostgreSQL the migrator must be told its schema: it looks for its own tables in every
+ * schema it can see, and would take another schema's for ours.
+ */
+async function postgresSchema(db: Db): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results } = await migrator(db).migrateToLatest();
+  const { error, results } = await (await migrator(db)).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -30,6 +41,6 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 
 /** True when every known migration has been applied. */
 export async function isCurrent(db: Db): Promise<boolean> {
-  const known = await migrator(db).getMigrations();
+  const known = await (await migrator(db)).getMigrations();
   return known.every((m) => m.executedAt !== undefined);
 }
