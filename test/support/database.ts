@@ -57,3 +57,16 @@ async function createPostgresSchema(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Empties every table, children first, so a test starts from nothing. */
+export async function clearTables(database: TestDatabase): Promise<void> {
+  const db = database.handle.db;
+  for (const table of ['events', 'transactions', 'snap_requests', 'access_tokens', 'inbound_records'] as const) {
+    await db.deleteFrom(table).execute();
+  }
+}
+
+export async function countEvents(database: TestDatabase): Promise<number> {
+  const row = await sql<{ n: number | string }>`select count(*) as n from events`.execute(database.handle.db);
+  return Number(row.rows[0]?.n);
+}

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { sql } from 'kysely';
 import request from 'supertest';
 import type { Config } from '../../../src/config/config';
 import { buildApps } from '../../support/app';
 import { BILLER_TOKEN, billerSource, buildConfig } from '../../support/config';
-import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { type TestDatabase, clearTables, countEvents, createTestDatabase } from '../../support/database';
 import { snapSource } from '../../support/snap';
 
 const SUCCESS_QUERY =
@@ -19,21 +18,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await database.close();
 });
-beforeEach(async () => {
-  const db = database.handle.db;
-  await db.deleteFrom('events').execute();
-  await db.deleteFrom('transactions').execute();
-  await db.deleteFrom('inbound_records').execute();
-});
+beforeEach(() => clearTables(database));
 
 function app(config: Config = buildConfig()) {
   return buildApps(database, config).publicApp;
 }
 
-async function eventCount(): Promise<number> {
-  const row = await sql<{ n: number | string }>`select count(*) as n from events`.execute(database.handle.db);
-  return Number(row.rows[0]?.n);
-}
+const eventCount = () => countEvents(database);
 
 async function inboundRecords() {
   return database.handle.db.selectFrom('inbound_records').selectAll().orderBy('id').execute();

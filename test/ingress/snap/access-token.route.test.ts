@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { Config } from '../../../src/config/config';
 import { type TestApps, buildApps } from '../../support/app';
 import { buildConfig } from '../../support/config';
-import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { type TestDatabase, clearTables, createTestDatabase } from '../../support/database';
 import { OTHER_PRIVATE_KEY, PARTNER_ID, providerSigner, snapSource, snapTimestamp } from '../../support/snap';
 
 const PATH = '/v1.0/access-token/b2b';
@@ -18,8 +18,7 @@ afterAll(async () => {
   await database.close();
 });
 beforeEach(async () => {
-  await database.handle.db.deleteFrom('access_tokens').execute();
-  await database.handle.db.deleteFrom('inbound_records').execute();
+  await clearTables(database);
   apps = buildApps(database, buildConfig({ sources: [snapSource()] }));
 });
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { sql } from 'kysely';
 import request from 'supertest';
 import type { Config } from '../../../src/config/config';
 import { type TestApps, buildApps } from '../../support/app';
 import { buildConfig } from '../../support/config';
-import { type TestDatabase, createTestDatabase } from '../../support/database';
+import { type TestDatabase, clearTables, countEvents, createTestDatabase } from '../../support/database';
 import {
   CLIENT_SECRET,
   OTHER_PRIVATE_KEY,
@@ -30,10 +29,7 @@ afterAll(async () => {
   await database.close();
 });
 beforeEach(async () => {
-  const db = database.handle.db;
-  for (const table of ['events', 'transactions', 'snap_requests', 'access_tokens', 'inbound_records'] as const) {
-    await db.deleteFrom(table).execute();
-  }
+  await clearTables(database);
   apps = buildApps(database, buildConfig({ sources: [snapSource()] }));
 });
 
@@ -87,10 +83,7 @@ function notify(path: string, options: NotifyOptions = {}) {
   return req.send(body);
 }
 
-async function eventCount(): Promise<number> {
-  const row = await sql<{ n: number | string }>`select count(*) as n from events`.execute(database.handle.db);
-  return Number(row.rows[0]?.n);
-}
+const eventCount = () => countEvents(database);
 
 async function eventsByReference() {
   const rows = await database.handle.db.selectFrom('events').selectAll().orderBy('reference').execute();
