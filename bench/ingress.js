@@ -69,7 +69,7 @@ async function main() {
     subscribers: [],
   });
   const clock = { now: () => new Date() };
-  const receiver = await listen(createPublicApp({ config, db: database.db, clock, logger: pino({ level: 'silent' }) }));
+  const receiver = await listen(createPublicApp({ config, db: database.db, clock, logger: pino({ level: 'silent' }), outbox: { wake: () => undefined } }));
 
   const results = [];
   results.push(await run('bare express GET', bareServer.address().port, () => ({ path: '/ok' })));

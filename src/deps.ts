@@ -9,4 +9,6 @@ export interface AppDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Told when new deliveries were committed, so they go out at once rather than at the next poll. */
+  readonly outbox: { wake(): void };
 }

@@ -7,6 +7,7 @@ import { type Config, ConfigError } from './config/config';
 import { loadConfig } from './config/load-config';
 import { type DatabaseHandle, openDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrator';
+import { DeliveryDispatcher } from './delivery/delivery.worker';
 import { createLogger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,13 +28,21 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await database.close();
     throw error;
   }
-  const deps = { config, db: database.db, clock: systemClock, logger };
+  const dispatcher = new DeliveryDispatcher({
+    db: database.db,
+    clock: systemClock,
+    logger,
+    subscribers: config.subscribers,
+    workers: config.deliveryWorkers,
+  });
+  const deps = { config, db: database.db, clock: systemClock, logger, outbox: dispatcher };
   const publicServer = await listen(createPublicApp(deps), config.port, config.host);
   const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
   const publicPort = (publicServer.address() as AddressInfo).port;
   const adminPort = (adminServer.address() as AddressInfo).port;
-  logger.info({ engine: database.engine, publicPort, adminPort }, 'receiver listening');
-  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], database, logger) };
+  dispatcher.start();
+  logger.info({ engine: database.engine, publicPort, adminPort, deliveryWorkers: config.deliveryWorkers }, 'receiver listening');
+  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, database, logger) };
 }
 
 function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
@@ -44,8 +53,16 @@ function listen(app: import('express').Express, port: number, host: string): Pro
   });
 }
 
-/** Stop accepting, let in-flight requests finish (bounded), then close the database. */
-async function stop(servers: readonly Server[], database: DatabaseHandle, logger: Logger): Promise<void> {
+/**
+ * Stop accepting, let in-flight requests and delivery attempts finish (bounded), then close the
+ * database. Deliveries not yet attempted stay pending for the next start.
+ */
+async function stop(
+  servers: readonly Server[],
+  dispatcher: DeliveryDispatcher,
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<void> {
   const closing = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
   const timer = setTimeout(() => {
     logger.warn('in-flight requests did not finish in time; closing their connections');
@@ -53,6 +70,7 @@ async function stop(servers: readonly Server[], database: DatabaseHandle, logger
   }, SHUTDOWN_GRACE_MS);
   await Promise.all(closing);
   clearTimeout(timer);
+  await dispatcher.stop(SHUTDOWN_GRACE_MS);
   await database.close();
   logger.info('receiver stopped');
 }

@@ -6,3 +6,7 @@ export class NotFoundError extends Error {
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
+
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}

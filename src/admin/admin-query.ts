@@ -34,6 +34,12 @@ const validateInboundQuery = ajv.compile<Record<string, string | undefined>>({
   additionalProperties: false,
 });
 
+const validateDeliveryQuery = ajv.compile<Record<string, string | undefined>>({
+  type: 'object',
+  properties: { state: { type: 'string', enum: ['pending', 'delivered', 'dead'] }, subscriber: text, ...page },
+  additionalProperties: false,
+});
+
 export interface ListQuery<F> {
   readonly filter: F;
   readonly limit: number;
@@ -57,6 +63,13 @@ export function parseInboundQuery(query: unknown) {
     outcome: q.outcome,
     since: instant(q.since),
     until: instant(q.until),
+  }));
+}
+
+export function parseDeliveryQuery(query: unknown) {
+  return parseList(validateDeliveryQuery, query, (q) => ({
+    state: q.state as 'pending' | 'delivered' | 'dead' | undefined,
+    subscriber: q.subscriber,
   }));
 }
 

@@ -2,12 +2,14 @@ import { type ErrorRequestHandler, type Express, type RequestHandler, Router } f
 import { httpStatusOf } from '../http-status';
 import { isCurrent } from '../db/migrator';
 import type { AppDeps } from '../deps';
+import * as deliveryRepository from '../delivery/delivery.repository';
 import * as eventRepository from '../events/event.repository';
 import * as transactionRepository from '../events/transaction.repository';
 import * as inboundRepository from '../ingress/inbound.repository';
 import { sameSecret } from '../secret-compare';
-import { InvalidRequestError, NotFoundError } from './admin-errors';
-import { encodeCursor, parseEventQuery, parseInboundQuery } from './admin-query';
+import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
+import { encodeCursor, parseDeliveryQuery, parseEventQuery, parseInboundQuery } from './admin-query';
+import { toDeliveryView } from './delivery.view';
 import { toInboundView } from './inbound.view';
 
 /** CONTRACT 6: health and readiness without auth; everything else behind `ADMIN_TOKEN`. */
@@ -39,10 +41,12 @@ export function mount(app: Express, deps: AppDeps): void {
     const row = await eventRepository.findEvent(db, req.params.id);
     if (!row) throw new NotFoundError(`no event ${req.params.id}`);
     const inbound = row.inbound_id ? await inboundRepository.findInbound(db, row.inbound_id) : undefined;
+    const deliveries = await deliveryRepository.listForEvent(db, row.id);
+    const attempts = await deliveryRepository.listAttempts(db, deliveries.map((d) => d.id));
     res.json({
       event: eventRepository.toPaymentEvent(row),
       inbound: inbound ? toInboundView(inbound) : null,
-      deliveries: [],
+      deliveries: deliveries.map((d) => toDeliveryView(d, attempts.filter((a) => a.delivery_id === d.id))),
     });
   });
 
@@ -80,6 +84,33 @@ export function mount(app: Express, deps: AppDeps): void {
     res.json(toInboundView(row));
   });
 
+  router.get('/deliveries', async (req, res) => {
+    const { filter, limit, after } = parseDeliveryQuery(req.query);
+    const rows = await deliveryRepository.listDeliveries(db, filter, limit + 1, after);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    res.json({
+      items: items.map((d) => toDeliveryView(d)),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    });
+  });
+
+  router.get('/deliveries/:id', async (req, res) => {
+    const row = await deliveryRepository.findDelivery(db, req.params.id);
+    if (!row) throw new NotFoundError(`no delivery ${req.params.id}`);
+    res.json(toDeliveryView(row, await deliveryRepository.listAttempts(db, [row.id])));
+  });
+
+  router.post('/deliveries/:id/retry', async (req, res) => {
+    const row = await deliveryRepository.findDelivery(db, req.params.id);
+    if (!row) throw new NotFoundError(`no delivery ${req.params.id}`);
+    if (!(await deliveryRepository.retryDead(db, row.id, deps.clock.now().toISOString()))) {
+      throw new ConflictError(`delivery ${row.id} is ${row.state}, not dead`);
+    }
+    deps.outbox.wake();
+    res.status(202).json({ id: row.id, state: 'pending' });
+  });
+
   app.use('/admin', router);
   app.use(requireToken(deps.config.adminToken), (_req, _res) => {
     throw new NotFoundError('no such route');
@@ -103,6 +134,8 @@ function requireToken(adminToken: string | null): RequestHandler {
 const answerError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   if (error instanceof NotFoundError) {
     res.status(404).json(errorBody('not_found', error.message));
+  } else if (error instanceof ConflictError) {
+    res.status(409).json(errorBody('conflict', error.message));
   } else if (error instanceof InvalidRequestError) {
     res.status(400).json(errorBody('invalid_request', error.message));
   } else {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { DeliveryAttemptTable, DeliveryTable } from '../delivery/delivery.table';
 import type { EventTable } from '../events/event.table';
 import type { TransactionTable } from '../events/transaction.table';
 import type { InboundRecordTable } from '../ingress/inbound.table';
@@ -11,6 +12,8 @@ export interface Database {
   transactions: TransactionTable;
   access_tokens: AccessTokenTable;
   snap_requests: SnapRequestTable;
+  deliveries: DeliveryTable;
+  delivery_attempts: DeliveryAttemptTable;
 }
 
 export type Db = Kysely<Database>;

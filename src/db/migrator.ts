@@ -1,14 +1,17 @@
 import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import * as m001 from '../../migrations/001_initial';
 import * as m002 from '../../migrations/002_snap';
+import * as m003 from '../../migrations/003_deliveries';
 import type { Db } from './database';
+import { isPostgres } from './dialect';
 
 // A static map instead of reading the folder: works the same from ts sources under jest and
 // from compiled files under node, and a missing migration is a compile error.
 const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_snap': m002,
+  '003_deliveries': m003,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
@@ -24,7 +27,7 @@ async function migrator(db: Db): Promise<Migrator> {
  * schema it can see, and would take another schema's for ours.
  */
 async function postgresSchema(db: Db): Promise<string | undefined> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  if (!isPostgres(db)) return undefined;
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema;
 }

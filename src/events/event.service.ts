@@ -1,23 +1,33 @@
 import { type Clock, newId } from '../clock';
+import type { Subscriber } from '../config/config';
+import * as deliveryRepository from '../delivery/delivery.repository';
+import { wantsEvent } from '../delivery/subscriber-filter';
 import type { Trx } from '../db/database';
 import type { StatusReport } from './event';
 import * as eventRepository from './event.repository';
 import { applyReport } from './transaction-state';
 import * as transactionRepository from './transaction.repository';
 
+/** What turning reports into events needs besides the transaction. */
+export interface IngestContext {
+  readonly clock: Clock;
+  readonly subscribers: readonly Subscriber[];
+}
+
 export type ReportOutcome = { readonly created: true; readonly eventId: string } | { readonly created: false; readonly duplicateOf: string };
 
 /**
- * Turns one report into a canonical event and moves its transaction, inside the caller's
- * transaction. The database's unique constraint decides what is a duplicate, so two
+ * Turns one report into a canonical event, moves its transaction and queues a delivery for each
+ * subscriber that wants it, all inside the caller's transaction. The database's unique constraint decides what is a duplicate, so two
  * processes racing on the same report still make one event.
  */
 export async function recordReport(
   trx: Trx,
-  clock: Clock,
+  ingest: IngestContext,
   report: StatusReport,
   context: { inboundId: string | null; receivedAt: string },
 ): Promise<ReportOutcome> {
+  const { clock } = ingest;
   const eventId = newId('evt', clock);
   const createdAt = clock.now().toISOString();
   const inserted = await eventRepository.insertUnlessDuplicate(trx, {
@@ -58,5 +68,27 @@ export async function recordReport(
   const move = position.eventCount === 1 ? 'same' : applyReport(position.status, report.status);
   if (move === 'advance') await transactionRepository.setStatus(trx, key, report.status, eventId);
   await eventRepository.setTransactionPosition(trx, eventId, position.eventCount, move === 'stale');
+  // Stale events are forwarded too: subscribers decide what a late report means to them.
+  await deliveryRepository.insertDeliveries(
+    trx,
+    ingest.subscribers
+      .filter((subscriber) => wantsEvent(subscriber, report))
+      .map((subscriber) => ({
+        id: newId('dlv', clock),
+        event_id: eventId,
+        subscriber_id: subscriber.id,
+        source_id: report.source,
+        reference: report.reference,
+        event_seq: position.eventCount,
+        state: 'pending' as const,
+        next_attempt_at: createdAt,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_error: null,
+        created_at: createdAt,
+        updated_at: createdAt,
+        delivered_at: null,
+      })),
+  );
   return { created: true, eventId };
 }

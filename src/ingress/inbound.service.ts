@@ -1,4 +1,3 @@
-import type { Clock } from '../clock';
 import type { Db, Trx } from '../db/database';
 import type { StatusReport } from '../events/event';
 import * as eventService from '../events/event.service';
@@ -36,18 +35,18 @@ export interface StoreResult {
  */
 export async function storeAccepted(
   db: Db,
-  clock: Clock,
+  ingest: eventService.IngestContext,
   request: InboundRequest,
   reports: readonly StatusReport[],
   answer: Answer,
 ): Promise<StoreResult> {
-  return db.transaction().execute((trx) => storeAcceptedIn(trx, clock, request, reports, answer));
+  return db.transaction().execute((trx) => storeAcceptedIn(trx, ingest, request, reports, answer));
 }
 
 /** storeAccepted inside a transaction the caller opened (and that may hold more writes). */
 export async function storeAcceptedIn(
   trx: Trx,
-  clock: Clock,
+  ingest: eventService.IngestContext,
   request: InboundRequest,
   reports: readonly StatusReport[],
   answer: Answer,
@@ -56,7 +55,7 @@ export async function storeAcceptedIn(
   const createdEventIds: string[] = [];
   const duplicateOf: string[] = [];
   for (const report of reports) {
-    const outcome = await eventService.recordReport(trx, clock, report, {
+    const outcome = await eventService.recordReport(trx, ingest, report, {
       inboundId: request.id,
       receivedAt: request.receivedAt,
     });

@@ -14,6 +14,6 @@ export interface TestApps {
 }
 
 export function buildApps(database: TestDatabase, config: Config = buildConfig()): TestApps {
-  const deps = { config, db: database.handle.db, clock: testClock(), logger: pino({ level: 'silent' }) };
+  const deps = { config, db: database.handle.db, clock: testClock(), logger: pino({ level: 'silent' }), outbox: { wake: () => undefined } };
   return { deps, publicApp: createPublicApp(deps), adminApp: createAdminApp(deps) };
 }

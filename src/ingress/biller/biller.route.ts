@@ -20,7 +20,8 @@ const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>>
 
 /** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
 export function billerRoutes(deps: AppDeps): Router {
-  const { config, db, clock, logger } = deps;
+  const { config, db, clock, logger, outbox } = deps;
+  const ingest = { clock, subscribers: config.subscribers };
   const sources = new Map(
     config.sources.flatMap((s) => (s.type === 'biller' ? [[s.id, { source: s, allowList: createAllowList(s.allowedIps) }] as const] : [])),
   );
@@ -50,7 +51,8 @@ export function billerRoutes(deps: AppDeps): Router {
     const report = toBillerReport(source.id, req.query, now);
     const inbound = describeRequest(req, clock, 'biller', source.id, null);
     const answer = { status: 200, body: 'OK' };
-    const result = await inboundService.storeAccepted(db, clock, inbound, [report], answer);
+    const result = await inboundService.storeAccepted(db, ingest, inbound, [report], answer);
+    if (result.createdEventIds.length > 0) outbox.wake();
     req.log.info({ inboundId: inbound.id, events: result.createdEventIds, duplicateOf: result.duplicateOf }, 'biller reversal stored');
     res.status(answer.status).type('text/plain').send(answer.body);
   };

@@ -42,7 +42,7 @@ export function issueAccessToken(deps: AppDeps): RequestHandler {
         issued_at: now.toISOString(),
         expires_at: new Date(now.getTime() + ttl * 1000).toISOString(),
       });
-      await inboundService.storeAcceptedIn(trx, clock, inbound, [], kept);
+      await inboundService.storeAcceptedIn(trx, { clock, subscribers: [] }, inbound, [], kept);
     });
     res.status(200).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(body);
   };

@@ -33,7 +33,8 @@ const EXTERNAL_ID = /^[A-Za-z0-9-]{1,36}$/;
  * schema, idempotency, store, answer, in that order.
  */
 export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHandler {
-  const { db, clock } = deps;
+  const { db, clock, outbox } = deps;
+  const ingest = { clock, subscribers: deps.config.subscribers };
   return async (req, res) => {
     const { source, publicKey } = snapEntryOf(res);
     const symmetric = source.signature === 'symmetric';
@@ -86,7 +87,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
         created_at: inbound.receivedAt,
       });
       if (claimed) {
-        const stored = await inboundService.storeAcceptedIn(trx, clock, inbound, reports, {
+        const stored = await inboundService.storeAcceptedIn(trx, ingest, inbound, reports, {
           status: answer.status,
           body: JSON.stringify(answer.body),
         });
@@ -102,6 +103,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
       await inboundService.storeRepeatIn(trx, inbound, `repeat of ${first.inbound_id} (same X-EXTERNAL-ID and body)`, repeated);
       return { status: first.response_status, body: JSON.parse(first.response_body) as Record<string, unknown> };
     });
+    outbox.wake();
     res.status(given.status).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(given.body);
   };
 }

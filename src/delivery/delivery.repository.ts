@@ -1,0 +1,153 @@
+import type { Db, Trx } from '../db/database';
+import { skipLockedRows } from '../db/dialect';
+import type { PageCursor } from '../events/event.repository';
+import type { DeliveryAttemptRow, DeliveryRow, DeliveryState, NewDeliveryAttemptRow, NewDeliveryRow } from './delivery.table';
+
+export async function insertDeliveries(trx: Trx, rows: readonly NewDeliveryRow[]): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('deliveries').values([...rows]).execute();
+}
+
+/**
+ * Leases up to `limit` due deliveries to `owner` until `leaseUntil`. A delivery is due when it
+ * is pending, its time has come, nobody holds a live lease on it, and no earlier delivery of the
+ * same (subscriber, source, reference) is still pending: per-transaction order.
+ */
+export async function claimDue(db: Db, owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRow[]> {
+  if (limit <= 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const candidates = await skipLockedRows(
+      trx,
+      trx
+        .selectFrom('deliveries as d')
+        .select('d.id')
+        .where('d.state', '=', 'pending')
+        .where('d.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('deliveries as e')
+                .select('e.id')
+                .whereRef('e.subscriber_id', '=', 'd.subscriber_id')
+                .whereRef('e.source_id', '=', 'd.source_id')
+                .whereRef('e.reference', '=', 'd.reference')
+                .where('e.state', '=', 'pending')
+                .where((inner) =>
+                  inner.or([
+                    inner('e.event_seq', '<', inner.ref('d.event_seq')),
+                    inner.and([inner('e.event_seq', '=', inner.ref('d.event_seq')), inner('e.id', '<', inner.ref('d.id'))]),
+                  ]),
+                ),
+            ),
+          ),
+        )
+        .orderBy('d.next_attempt_at')
+        .orderBy('d.id')
+        .limit(limit),
+    ).execute();
+    const claimed: DeliveryRow[] = [];
+    for (const { id } of candidates) {
+      // The condition repeats the lease check: whoever updates first owns the delivery.
+      const row = await trx
+        .updateTable('deliveries')
+        .set({ lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+        .returningAll()
+        .executeTakeFirst();
+      if (row) claimed.push(row);
+    }
+    return claimed;
+  });
+}
+
+export interface AttemptResult {
+  readonly attempt: NewDeliveryAttemptRow;
+  readonly state: DeliveryState;
+  readonly nextAttemptAt: string;
+  readonly lastError: string | null;
+  readonly at: string;
+}
+
+/** Records the attempt and moves the delivery on; false when the lease had been lost meanwhile. */
+export async function finishAttempt(db: Db, deliveryId: string, owner: string, result: AttemptResult): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('delivery_attempts').values(result.attempt).execute();
+    const updated = await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        state: result.state,
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: result.nextAttemptAt,
+        last_error: result.lastError,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: result.at,
+        delivered_at: result.state === 'delivered' ? result.at : null,
+      }))
+      .where('id', '=', deliveryId)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  });
+}
+
+/** When the next pending delivery falls due, to set the retry timer. */
+export async function nextDueAt(db: Db): Promise<string | null> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return row?.due ?? null;
+}
+
+/** Makes a dead delivery pending again, due now; false when it was not dead. */
+export async function retryDead(db: Db, id: string, now: string): Promise<boolean> {
+  const updated = await db
+    .updateTable('deliveries')
+    .set({ state: 'pending', next_attempt_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'dead')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+export async function findDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+  return db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface DeliveryFilter {
+  readonly state?: DeliveryState;
+  readonly subscriber?: string;
+}
+
+/** Newest first. */
+export async function listDeliveries(db: Db, filter: DeliveryFilter, limit: number, after?: PageCursor): Promise<DeliveryRow[]> {
+  let query = db.selectFrom('deliveries').selectAll();
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+  if (filter.subscriber !== undefined) query = query.where('subscriber_id', '=', filter.subscriber);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function listForEvent(db: Db, eventId: string): Promise<DeliveryRow[]> {
+  return db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+}
+
+export async function listAttempts(db: Db, deliveryIds: readonly string[]): Promise<DeliveryAttemptRow[]> {
+  if (deliveryIds.length === 0) return [];
+  return db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', 'in', [...deliveryIds])
+    .orderBy('delivery_id')
+    .orderBy('attempt')
+    .execute();
+}
