@@ -94,12 +94,17 @@ export async function finishAttempt(db: Db, deliveryId: string, owner: string, r
   });
 }
 
-/** When the next pending delivery falls due, to set the retry timer. */
-export async function nextDueAt(db: Db): Promise<string | null> {
+/**
+ * When the next retry falls due after `now`, to set the timer. Deliveries already due but not
+ * claimable (waiting behind an earlier one, or leased) are not counted: the attempt they wait
+ * for wakes the workers when it ends, and counting them would spin the timer.
+ */
+export async function nextDueAt(db: Db, now: string): Promise<string | null> {
   const row = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.min('next_attempt_at').as('due'))
     .where('state', '=', 'pending')
+    .where('next_attempt_at', '>', now)
     .executeTakeFirst();
   return row?.due ?? null;
 }

@@ -109,8 +109,9 @@ export class DeliveryDispatcher {
   private async scheduleNext(): Promise<void> {
     if (!this.running) return;
     const poll = this.options.pollMs ?? 1000;
-    const due = await deliveryRepository.nextDueAt(this.options.db);
-    const untilDue = due === null ? poll : Date.parse(due) - this.options.clock.now().getTime();
+    const now = this.options.clock.now();
+    const due = await deliveryRepository.nextDueAt(this.options.db, now.toISOString());
+    const untilDue = due === null ? poll : Date.parse(due) - now.getTime();
     this.schedule(Math.max(10, Math.min(poll, untilDue)));
   }
 

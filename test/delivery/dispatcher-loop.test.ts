@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import pino from 'pino';
 import request from 'supertest';
 import { createPublicApp } from '../../src/app';
 import { systemClock } from '../../src/clock';
+import * as deliveryRepository from '../../src/delivery/delivery.repository';
 import { DeliveryDispatcher } from '../../src/delivery/delivery.worker';
 import { BILLER_TOKEN, buildConfig } from '../support/config';
 import { type TestDatabase, clearTables, createTestDatabase } from '../support/database';
@@ -55,6 +56,28 @@ describe('the delivery loop', () => {
 
       expect(JSON.parse(hook.received[0]?.body ?? '{}')).toMatchObject({ data: { reference: 'LOOP-1', status: 'SUCCESS' } });
     } finally {
+      await dispatcher.stop(1_000);
+    }
+  });
+
+  it('does not spin while a delivery waits behind a retrying one', async () => {
+    const { dispatcher, app } = setup(60_000);
+    hook.reply = () => ({ status: 503, headers: { 'Retry-After': '600' } });
+    await request(app).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=1&refid=LOOP-4`).expect(200);
+    const claims = jest.spyOn(deliveryRepository, 'claimDue');
+    dispatcher.start();
+    try {
+      await waitFor(() => hook.received.length === 1, 'the first attempt');
+      // A second report of the same reference now waits behind the one retrying in 10 minutes.
+      await request(app).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=0&refid=LOOP-4`).expect(200);
+      const before = claims.mock.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // A spinning timer would claim every 10 ms; woken rounds and the minute's poll are all there is.
+      expect(claims.mock.calls.length - before).toBeLessThan(5);
+      expect(hook.received).toHaveLength(1);
+    } finally {
+      claims.mockRestore();
       await dispatcher.stop(1_000);
     }
   });
