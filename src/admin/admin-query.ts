@@ -15,16 +15,18 @@ const timeRange = {
   until: { type: 'string', format: 'date-time' },
 } as const;
 
+
+const eventFilterProperties = {
+  source: text,
+  channel: { type: 'string', enum: CHANNELS },
+  reference: text,
+  status: { type: 'string', enum: STATUSES },
+  ...timeRange,
+} as const;
+
 const validateEventQuery = ajv.compile<Record<string, string | undefined>>({
   type: 'object',
-  properties: {
-    source: text,
-    channel: { type: 'string', enum: CHANNELS },
-    reference: text,
-    status: { type: 'string', enum: STATUSES },
-    ...timeRange,
-    ...page,
-  },
+  properties: { ...eventFilterProperties, ...page },
   additionalProperties: false,
 });
 
@@ -39,6 +41,31 @@ const validateDeliveryQuery = ajv.compile<Record<string, string | undefined>>({
   properties: { state: { type: 'string', enum: ['pending', 'delivered', 'dead'] }, subscriber: text, ...page },
   additionalProperties: false,
 });
+
+const validateReplayBody = ajv.compile<{ filter?: Record<string, string>; subscribers?: string[]; dryRun?: boolean }>({
+  type: 'object',
+  properties: {
+    filter: { type: 'object', properties: eventFilterProperties, additionalProperties: false },
+    subscribers: { type: 'array', items: text, maxItems: 100 },
+    dryRun: { type: 'boolean' },
+  },
+  additionalProperties: false,
+});
+
+/** `{"filter": {…as the events query…}, "subscribers": […], "dryRun": false}`, every key optional. */
+export function parseReplayBody(body: unknown) {
+  const given = body ?? {};
+  if (!validateReplayBody(given)) {
+    const { path, message } = describeFirstError(validateReplayBody.errors);
+    throw new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.')} ${message}`);
+  }
+  const filter = given.filter ?? {};
+  return {
+    filter: { ...filter, since: instant(filter.since), until: instant(filter.until) },
+    subscriberIds: given.subscribers,
+    dryRun: given.dryRun ?? false,
+  };
+}
 
 export interface ListQuery<F> {
   readonly filter: F;

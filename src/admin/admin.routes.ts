@@ -1,4 +1,4 @@
-import { type ErrorRequestHandler, type Express, type RequestHandler, Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, Router } from 'express';
 import { httpStatusOf } from '../http-status';
 import { isCurrent } from '../db/migrator';
 import type { AppDeps } from '../deps';
@@ -11,6 +11,7 @@ import { ConflictError, InvalidRequestError, NotFoundError } from './admin-error
 import { encodeCursor, parseDeliveryQuery, parseEventQuery, parseInboundQuery } from './admin-query';
 import { toDeliveryView } from './delivery.view';
 import { toInboundView } from './inbound.view';
+import { mountReplayRoutes } from './replay.routes';
 
 /** CONTRACT 6: health and readiness without auth; everything else behind `ADMIN_TOKEN`. */
 export function mount(app: Express, deps: AppDeps): void {
@@ -25,6 +26,8 @@ export function mount(app: Express, deps: AppDeps): void {
 
   const router = Router();
   router.use(requireToken(deps.config.adminToken));
+  router.use(express.json({ limit: '64kb' }));
+  mountReplayRoutes(router, deps);
 
   router.get('/events', async (req, res) => {
     const { filter, limit, after } = parseEventQuery(req.query);

@@ -52,8 +52,16 @@ export interface PageCursor {
   readonly id: string;
 }
 
-/** Newest first; `after` continues below the last item of the previous page. */
-export async function listEvents(db: Db, filter: EventFilter, limit: number, after?: PageCursor): Promise<EventRow[]> {
+/**
+ * Newest first (or oldest first); `after` continues past the last item of the previous page.
+ */
+export async function listEvents(
+  db: Db,
+  filter: EventFilter,
+  limit: number,
+  after?: PageCursor,
+  order: 'newest' | 'oldest' = 'newest',
+): Promise<EventRow[]> {
   let query = db.selectFrom('events').selectAll();
   if (filter.source !== undefined) query = query.where('source_id', '=', filter.source);
   if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
@@ -61,12 +69,14 @@ export async function listEvents(db: Db, filter: EventFilter, limit: number, aft
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+  const past = order === 'newest' ? '<' : '>';
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),
+      eb.or([eb('created_at', past, after.at), eb.and([eb('created_at', '=', after.at), eb('id', past, after.id)])]),
     );
   }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const direction = order === 'newest' ? 'desc' : 'asc';
+  return query.orderBy('created_at', direction).orderBy('id', direction).limit(limit).execute();
 }
 
 export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {

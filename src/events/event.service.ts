@@ -1,7 +1,7 @@
 import { type Clock, newId } from '../clock';
 import type { Subscriber } from '../config/config';
 import * as deliveryRepository from '../delivery/delivery.repository';
-import { wantsEvent } from '../delivery/subscriber-filter';
+import { deliveriesFor } from '../delivery/outbox';
 import type { Trx } from '../db/database';
 import type { StatusReport } from './event';
 import * as eventRepository from './event.repository';
@@ -71,24 +71,7 @@ export async function recordReport(
   // Stale events are forwarded too: subscribers decide what a late report means to them.
   await deliveryRepository.insertDeliveries(
     trx,
-    ingest.subscribers
-      .filter((subscriber) => wantsEvent(subscriber, report))
-      .map((subscriber) => ({
-        id: newId('dlv', clock),
-        event_id: eventId,
-        subscriber_id: subscriber.id,
-        source_id: report.source,
-        reference: report.reference,
-        event_seq: position.eventCount,
-        state: 'pending' as const,
-        next_attempt_at: createdAt,
-        lease_owner: null,
-        lease_expires_at: null,
-        last_error: null,
-        created_at: createdAt,
-        updated_at: createdAt,
-        delivered_at: null,
-      })),
+    deliveriesFor({ id: eventId, ...report, seq: position.eventCount }, ingest.subscribers, clock),
   );
   return { created: true, eventId };
 }

@@ -1,0 +1,173 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import pino from 'pino';
+import request from 'supertest';
+import type { Subscriber } from '../../src/config/config';
+import { DeliveryDispatcher } from '../../src/delivery/delivery.worker';
+import * as replayService from '../../src/delivery/replay.service';
+import { type TestApps, buildApps } from '../support/app';
+import { ADMIN_TOKEN, BILLER_TOKEN, buildConfig } from '../support/config';
+import { type TestDatabase, clearTables, createTestDatabase } from '../support/database';
+import { type TestSubscriber, startSubscriber, subscriberConfig } from '../support/subscriber';
+
+let database: TestDatabase;
+let ledger: TestSubscriber;
+let notifier: TestSubscriber;
+let apps: TestApps;
+let subscribers: Subscriber[];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  await clearTables(database);
+  ledger = await startSubscriber();
+  notifier = await startSubscriber();
+  subscribers = [subscriberConfig(ledger.url, { id: 'ledger' }), subscriberConfig(notifier.url, { id: 'notifier' })];
+  apps = buildApps(database, buildConfig({ subscribers }));
+});
+afterEach(async () => {
+  await ledger.close();
+  await notifier.close();
+});
+
+function worker() {
+  return new DeliveryDispatcher({ db: database.handle.db, clock: apps.deps.clock, logger: pino({ level: 'silent' }), subscribers, workers: 4, random: () => 0.5 });
+}
+
+/** Five biller callbacks, one minute apart: R0 … R4. */
+async function seed(): Promise<void> {
+  for (let n = 0; n < 5; n++) {
+    apps.deps.clock.advance(60_000);
+    await request(apps.publicApp).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=0&refid=R${n}`).expect(200);
+  }
+  await worker().processDue();
+}
+
+const admin = (path: string) => request(apps.adminApp).post(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+const references = (hook: TestSubscriber) => hook.received.map((r) => (JSON.parse(r.body) as { data: { reference: string } }).data.reference);
+
+async function eventIds(): Promise<string[]> {
+  const rows = await database.handle.db.selectFrom('events').select('id').orderBy('created_at').execute();
+  return rows.map((r) => r.id);
+}
+
+async function deliveryCount(): Promise<number> {
+  return (await database.handle.db.selectFrom('deliveries').select('id').execute()).length;
+}
+
+describe('POST /admin/events/:id/replay', () => {
+  it('queues the event again for one subscriber, with the same webhook-id', async () => {
+    await seed();
+    const [first] = await eventIds();
+
+    const res = await admin(`/admin/events/${first}/replay`).send({ subscribers: ['ledger'] });
+    await worker().processDue();
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ deliveries: 1 });
+    expect(references(ledger)).toEqual(['R0', 'R1', 'R2', 'R3', 'R4', 'R0']);
+    expect(references(notifier)).toHaveLength(5);
+    const ids = ledger.received.filter((r) => r.headers['webhook-id'] === first);
+    expect(ids).toHaveLength(2);
+  });
+
+  it('queues it for every subscriber when none is named', async () => {
+    await seed();
+    const [first] = await eventIds();
+
+    const res = await admin(`/admin/events/${first}/replay`).send({});
+
+    expect(res.body).toEqual({ deliveries: 2 });
+  });
+
+  it('sends an event again after its delivery went dead', async () => {
+    subscribers = [subscriberConfig(ledger.url, { id: 'ledger', retrySchedule: [] })];
+    apps = buildApps(database, buildConfig({ subscribers }));
+    ledger.reply = (_req, n) => (n === 0 ? { status: 500 } : { status: 200 });
+    apps.deps.clock.advance(1000);
+    await request(apps.publicApp).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=0&refid=D1`).expect(200);
+    await worker().processDue();
+    const [eventId] = await eventIds();
+
+    await admin(`/admin/events/${eventId}/replay`).send({}).expect(202);
+    await worker().processDue();
+
+    const states = await database.handle.db.selectFrom('deliveries').select('state').orderBy('id').execute();
+    expect(states.map((s) => s.state)).toEqual(['dead', 'delivered']);
+    expect(ledger.received).toHaveLength(2);
+  });
+
+  it('answers 404 for an unknown event and 400 for an unknown subscriber', async () => {
+    await seed();
+    const [first] = await eventIds();
+
+    const missing = await admin('/admin/events/evt_none/replay').send({});
+    const unknown = await admin(`/admin/events/${first}/replay`).send({ subscribers: ['nobody'] });
+
+    expect(missing.status).toBe(404);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toEqual({ error: { code: 'invalid_request', message: 'no subscriber "nobody"' } });
+  });
+});
+
+describe('POST /admin/replay', () => {
+  it('replays the events of a time range to the named subscriber, in order', async () => {
+    await seed();
+    const rows = await database.handle.db.selectFrom('events').select('created_at').orderBy('created_at').execute();
+    const since = rows[1]?.created_at;
+    const until = rows[3]?.created_at;
+
+    const res = await admin('/admin/replay').send({ filter: { since, until }, subscribers: ['ledger'] });
+    await worker().processDue();
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ events: 2, deliveries: 2 });
+    expect(references(ledger).slice(5)).toEqual(['R1', 'R2']);
+    expect(references(notifier)).toHaveLength(5);
+  });
+
+  it('changes nothing on a dry run, and says what it would do', async () => {
+    await seed();
+    const before = await deliveryCount();
+
+    const res = await admin('/admin/replay').send({ filter: { source: 'biller-a', status: 'SUCCESS' }, dryRun: true });
+
+    expect(res.body).toEqual({ events: 5, deliveries: 10, dryRun: true });
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it.each([
+    [{ filter: { status: 'DONE' } }, 'filter.status must be equal to one of the allowed values'],
+    [{ filter: { since: 'yesterday' } }, 'filter.since must match format "date-time"'],
+    [{ subscribers: 'ledger' }, 'subscribers must be array'],
+    [{ colour: 'red' }, 'colour is not a known property'],
+  ])('answers 400 for %j', async (body, message) => {
+    const res = await admin('/admin/replay').send(body);
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'invalid_request', message } });
+  });
+});
+
+describe('replayEvents', () => {
+  it('works in batches and reports progress after each', async () => {
+    await seed();
+    const progress: unknown[] = [];
+
+    const counts = await replayService.replayEvents(database.handle.db, apps.deps.clock, subscribers, {}, {
+      subscriberIds: ['notifier'],
+      batchSize: 2,
+      onProgress: (c) => progress.push(c),
+    });
+
+    expect(counts).toEqual({ events: 5, deliveries: 5 });
+    expect(progress).toEqual([
+      { events: 2, deliveries: 2 },
+      { events: 4, deliveries: 4 },
+      { events: 5, deliveries: 5 },
+    ]);
+  });
+});
