@@ -13,6 +13,7 @@ const { createPublicApp } = require(join(dist, 'app.js'));
 const { openDatabase } = require(join(dist, 'db', 'connect.js'));
 const { migrateToLatest } = require(join(dist, 'db', 'migrator.js'));
 const { deepFreeze } = require(join(dist, 'config', 'config.js'));
+const { Metrics } = require(join(dist, 'admin', 'metrics.js'));
 
 const REQUESTS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = 16;
@@ -69,7 +70,7 @@ async function main() {
     subscribers: [],
   });
   const clock = { now: () => new Date() };
-  const receiver = await listen(createPublicApp({ config, db: database.db, clock, logger: pino({ level: 'silent' }), outbox: { wake: () => undefined } }));
+  const receiver = await listen(createPublicApp({ config, db: database.db, clock, logger: pino({ level: 'silent' }), outbox: { wake: () => undefined }, metrics: new Metrics(database.db, clock) }));
 
   const results = [];
   results.push(await run('bare express GET', bareServer.address().port, () => ({ path: '/ok' })));

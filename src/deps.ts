@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from './admin/metrics';
 import type { Clock } from './clock';
 import type { Config } from './config/config';
 import type { Db } from './db/database';
@@ -11,4 +12,5 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Told when new deliveries were committed, so they go out at once rather than at the next poll. */
   readonly outbox: { wake(): void };
+  readonly metrics: Metrics;
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { Metrics } from './admin/metrics';
 import { createAdminApp, createPublicApp } from './app';
 import { systemClock } from './clock';
 import { type Config, ConfigError } from './config/config';
@@ -28,14 +29,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await database.close();
     throw error;
   }
+  const metrics = new Metrics(database.db, systemClock, { defaultMetrics: true });
   const dispatcher = new DeliveryDispatcher({
     db: database.db,
     clock: systemClock,
     logger,
     subscribers: config.subscribers,
     workers: config.deliveryWorkers,
+    metrics,
   });
-  const deps = { config, db: database.db, clock: systemClock, logger, outbox: dispatcher };
+  const deps = { config, db: database.db, clock: systemClock, logger, outbox: dispatcher, metrics };
   const publicServer = await listen(createPublicApp(deps), config.port, config.host);
   const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
   const publicPort = (publicServer.address() as AddressInfo).port;

@@ -24,6 +24,11 @@ export function mount(app: Express, deps: AppDeps): void {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
 
+  app.get('/metrics', requireToken(deps.config.adminToken), async (_req, res) => {
+    const text = await deps.metrics.registry.metrics();
+    res.type(deps.metrics.registry.contentType).send(text);
+  });
+
   const router = Router();
   router.use(requireToken(deps.config.adminToken));
   router.use(express.json({ limit: '64kb' }));

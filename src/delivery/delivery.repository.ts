@@ -156,3 +156,13 @@ export async function listAttempts(db: Db, deliveryIds: readonly string[]): Prom
     .orderBy('attempt')
     .execute();
 }
+
+/** How many deliveries are pending and since when the oldest waits: the backlog. */
+export async function backlog(db: Db): Promise<{ pending: number; oldestCreatedAt: string | null }> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => [eb.fn.countAll().as('pending'), eb.fn.min('created_at').as('oldest')])
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return { pending: Number(row?.pending ?? 0), oldestCreatedAt: row?.oldest ?? null };
+}

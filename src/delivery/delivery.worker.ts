@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { Metrics } from '../admin/metrics';
 import { type Clock, newId } from '../clock';
 import type { Subscriber } from '../config/config';
 import type { Db } from '../db/database';
@@ -22,6 +23,7 @@ export interface DispatcherOptions {
   /** How often to look for work other processes queued, in ms. */
   readonly pollMs?: number;
   readonly random?: () => number;
+  readonly metrics?: Metrics;
 }
 
 const LEASE_MARGIN_MS = 30_000;
@@ -191,13 +193,15 @@ export class DeliveryDispatcher {
       : nextWaitSeconds(subscriber.retrySchedule, { attempt: attemptNo, statusCode, retryAfter: result.ok ? result.retryAfter : null }, finishedAt, this.options.random);
     const state = delivered ? 'delivered' : wait === null ? 'dead' : 'pending';
     const nextAttemptAt = new Date(finishedAt.getTime() + (wait ?? 0) * 1000).toISOString();
+    const outcome = delivered ? 'delivered' : state === 'dead' ? 'dead' : 'retry';
     const kept = await deliveryRepository.finishAttempt(db, delivery.id, this.owner, {
-      attempt: { ...record({ statusCode, error, body: result.ok ? result.body : null, latencyMs }), outcome: delivered ? 'delivered' : state === 'dead' ? 'dead' : 'retry' },
+      attempt: { ...record({ statusCode, error, body: result.ok ? result.body : null, latencyMs }), outcome },
       state,
       nextAttemptAt,
       lastError: error,
       at: finishedAt.toISOString(),
     });
+    this.options.metrics?.deliveryAttempt(subscriber.id, outcome, latencyMs / 1000);
     const log = { deliveryId: delivery.id, eventId: payload.id, subscriber: subscriber.id, attempt: attemptNo, statusCode, error, state };
     if (!kept) logger.warn(log, 'delivery lease was lost during the attempt');
     else if (state === 'dead') logger.error(log, 'delivery is dead');

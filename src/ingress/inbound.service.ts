@@ -25,6 +25,8 @@ export interface Answer {
 
 export interface StoreResult {
   readonly createdEventIds: readonly string[];
+  /** The reports that became new events, for counting. */
+  readonly createdReports: readonly StatusReport[];
   readonly duplicateOf: readonly string[];
 }
 
@@ -53,19 +55,24 @@ export async function storeAcceptedIn(
 ): Promise<StoreResult> {
   await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
   const createdEventIds: string[] = [];
+  const createdReports: StatusReport[] = [];
   const duplicateOf: string[] = [];
   for (const report of reports) {
     const outcome = await eventService.recordReport(trx, ingest, report, {
       inboundId: request.id,
       receivedAt: request.receivedAt,
     });
-    if (outcome.created) createdEventIds.push(outcome.eventId);
-    else duplicateOf.push(outcome.duplicateOf);
+    if (outcome.created) {
+      createdEventIds.push(outcome.eventId);
+      createdReports.push(report);
+    } else {
+      duplicateOf.push(outcome.duplicateOf);
+    }
   }
   if (createdEventIds.length === 0 && duplicateOf.length > 0) {
     await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
   }
-  return { createdEventIds, duplicateOf };
+  return { createdEventIds, createdReports, duplicateOf };
 }
 
 /** Keeps a repeat of a request already answered, with the answer it got again. */

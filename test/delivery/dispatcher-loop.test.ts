@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import pino from 'pino';
 import request from 'supertest';
+import { Metrics } from '../../src/admin/metrics';
 import { createPublicApp } from '../../src/app';
 import { systemClock } from '../../src/clock';
 import * as deliveryRepository from '../../src/delivery/delivery.repository';
@@ -40,7 +41,8 @@ function setup(pollMs: number) {
   const config = buildConfig({ subscribers });
   const logger = pino({ level: 'silent' });
   const dispatcher = new DeliveryDispatcher({ db: database.handle.db, clock: systemClock, logger, subscribers, workers: 2, pollMs });
-  const app = createPublicApp({ config, db: database.handle.db, clock: systemClock, logger, outbox: dispatcher });
+  const metrics = new Metrics(database.handle.db, systemClock);
+  const app = createPublicApp({ config, db: database.handle.db, clock: systemClock, logger, outbox: dispatcher, metrics });
   return { dispatcher, app };
 }
 

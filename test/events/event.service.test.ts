@@ -82,7 +82,7 @@ describe('transaction state machine', () => {
     const first = await store(report('T3', 'FAILED'));
     const again = await store(report('T3', 'FAILED'));
 
-    expect(again).toEqual({ createdEventIds: [], duplicateOf: first.createdEventIds });
+    expect(again).toEqual({ createdEventIds: [], createdReports: [], duplicateOf: first.createdEventIds });
     expect(await history('T3')).toEqual(['1:FAILED']);
   });
 

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { Metrics } from '../../src/admin/metrics';
 import { createAdminApp, createPublicApp } from '../../src/app';
 import type { Config } from '../../src/config/config';
 import type { AppDeps } from '../../src/deps';
@@ -14,6 +15,14 @@ export interface TestApps {
 }
 
 export function buildApps(database: TestDatabase, config: Config = buildConfig()): TestApps {
-  const deps = { config, db: database.handle.db, clock: testClock(), logger: pino({ level: 'silent' }), outbox: { wake: () => undefined } };
+  const clock = testClock();
+  const deps = {
+    config,
+    db: database.handle.db,
+    clock,
+    logger: pino({ level: 'silent' }),
+    outbox: { wake: () => undefined },
+    metrics: new Metrics(database.handle.db, clock),
+  };
   return { deps, publicApp: createPublicApp(deps), adminApp: createAdminApp(deps) };
 }

@@ -4,6 +4,8 @@ import type { AppDeps } from '../../deps';
 import { sameSecret } from '../../secret-compare';
 import { createAllowList } from '../allowlist';
 import { clientIp } from '../client-ip';
+import { performance } from 'node:perf_hooks';
+import { countStored, rejectionLabel } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import { createRateLimits, sourceOf } from '../rate-limit';
@@ -20,7 +22,7 @@ const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>>
 
 /** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
 export function billerRoutes(deps: AppDeps): Router {
-  const { config, db, clock, logger, outbox } = deps;
+  const { config, db, clock, logger, outbox, metrics } = deps;
   const ingest = { clock, subscribers: config.subscribers };
   const sources = new Map(
     config.sources.flatMap((s) => (s.type === 'biller' ? [[s.id, { source: s, allowList: createAllowList(s.allowedIps) }] as const] : [])),
@@ -51,7 +53,9 @@ export function billerRoutes(deps: AppDeps): Router {
     const report = toBillerReport(source.id, req.query, now);
     const inbound = describeRequest(req, clock, 'biller', source.id, null);
     const answer = { status: 200, body: 'OK' };
+    const started = performance.now();
     const result = await inboundService.storeAccepted(db, ingest, inbound, [report], answer);
+    countStored(metrics, source.id, 'biller', result, (performance.now() - started) / 1000);
     if (result.createdEventIds.length > 0) outbox.wake();
     req.log.info({ inboundId: inbound.id, events: result.createdEventIds, duplicateOf: result.duplicateOf }, 'biller reversal stored');
     res.status(answer.status).type('text/plain').send(answer.body);
@@ -71,6 +75,7 @@ export function billerRoutes(deps: AppDeps): Router {
     } catch (storeError) {
       logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected biller callback');
     }
+    metrics.inboundRequest(source?.id ?? null, 'biller', rejectionLabel(error));
     req.log.warn({ inboundId: inbound.id, reason: error.detail }, 'biller callback rejected');
     res.status(answer.status).type('text/plain').send(body);
   };

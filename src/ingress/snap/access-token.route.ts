@@ -44,6 +44,7 @@ export function issueAccessToken(deps: AppDeps): RequestHandler {
       });
       await inboundService.storeAcceptedIn(trx, { clock, subscribers: [] }, inbound, [], kept);
     });
+    deps.metrics.inboundRequest(source.id, 'snap.access-token', 'accepted');
     res.status(200).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(body);
   };
 }

@@ -3,6 +3,8 @@ import type { ValidateFunction } from 'ajv';
 import type { SnapSource } from '../../config/config';
 import type { AppDeps } from '../../deps';
 import type { Channel, StatusReport } from '../../events/event';
+import { performance } from 'node:perf_hooks';
+import { countStored } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import * as accessTokenRepository from './access-token.repository';
@@ -33,7 +35,7 @@ const EXTERNAL_ID = /^[A-Za-z0-9-]{1,36}$/;
  * schema, idempotency, store, answer, in that order.
  */
 export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHandler {
-  const { db, clock, outbox } = deps;
+  const { db, clock, outbox, metrics } = deps;
   const ingest = { clock, subscribers: deps.config.subscribers };
   return async (req, res) => {
     const { source, publicKey } = snapEntryOf(res);
@@ -74,6 +76,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
     const inbound = describeRequest(req, clock, spec.channel, source.id, rawBody);
     const key = { sourceId: source.id, externalId, jakartaDay: jakartaDay(clock.now()) };
     const bodyHash = sha256Hex(minifiedBody(rawBody));
+    const started = performance.now();
     const given = await db.transaction().execute(async (trx) => {
       const claimed = await snapRequestRepository.claim(trx, {
         source_id: key.sourceId,
@@ -92,6 +95,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
           body: JSON.stringify(answer.body),
         });
         req.log.info({ inboundId: inbound.id, events: stored.createdEventIds, duplicateOf: stored.duplicateOf }, 'SNAP notify stored');
+        countStored(metrics, source.id, spec.channel, stored, (performance.now() - started) / 1000);
         return answer;
       }
       const first = await snapRequestRepository.find(trx, key);
@@ -101,6 +105,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
       // The same request again: the first answer again, and nothing new but the record of it.
       const repeated = { status: first.response_status, body: first.response_body };
       await inboundService.storeRepeatIn(trx, inbound, `repeat of ${first.inbound_id} (same X-EXTERNAL-ID and body)`, repeated);
+      metrics.inboundRequest(source.id, spec.channel, 'duplicate');
       return { status: first.response_status, body: JSON.parse(first.response_body) as Record<string, unknown> };
     });
     outbox.wake();

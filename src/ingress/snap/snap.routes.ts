@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, Router } from 'express';
 import type { SnapSource } from '../../config/config';
 import type { AppDeps } from '../../deps';
 import { httpStatusOf } from '../../http-status';
+import { rejectionLabel } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import { createRateLimits } from '../rate-limit';
@@ -91,6 +92,7 @@ function answerRejection(deps: AppDeps, service: string, channel: string, unknow
     } catch (storeError) {
       deps.logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected SNAP request');
     }
+    deps.metrics.inboundRequest(source?.id ?? null, channel, rejectionLabel(error));
     req.log.warn({ inboundId: inbound.id, reason, responseCode: answer.body.responseCode }, 'SNAP request rejected');
     if (res.headersSent) return;
     res.status(answer.status).set('X-TIMESTAMP', jakartaTimestamp(deps.clock.now())).json(answer.body);

@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from '../clock';
+import type { Db } from '../db/database';
+import * as deliveryRepository from '../delivery/delivery.repository';
+import type { AttemptOutcome } from '../delivery/delivery.table';
+import type { RejectionKind } from '../ingress/rejection';
+
+/** How an inbound request ended, as a metric label; rejections by class, not by message. */
+export type InboundOutcomeLabel = 'accepted' | 'duplicate' | `rejected_${RejectionKind}` | 'rejected_conflict' | 'error';
+
+/**
+ * The service's Prometheus metrics, on a registry of its own (one per app, so tests do not share
+ * counters). Labels carry configured ids only, never what a caller sent.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  private readonly inbound = new Counter({
+    name: 'receiver_inbound_requests_total',
+    help: 'Provider requests by source, channel and outcome.',
+    labelNames: ['source', 'channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly events = new Counter({
+    name: 'receiver_events_total',
+    help: 'Canonical events created, by channel and status.',
+    labelNames: ['channel', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly deliveries = new Counter({
+    name: 'receiver_delivery_attempts_total',
+    help: 'Delivery attempts by subscriber and outcome (delivered, retry, dead).',
+    labelNames: ['subscriber', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly attemptSeconds = new Histogram({
+    name: 'receiver_delivery_attempt_duration_seconds',
+    help: 'Time a subscriber took to answer a delivery attempt.',
+    labelNames: ['subscriber'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  private readonly ingestSeconds = new Histogram({
+    name: 'receiver_ingest_duration_seconds',
+    help: 'Time to store an accepted request durably (inbound record, events, deliveries).',
+    labelNames: ['channel'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  constructor(db: Db, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    const backlog = () => deliveryRepository.backlog(db);
+    new Gauge({
+      name: 'receiver_outbox_pending_deliveries',
+      help: 'Deliveries not yet delivered nor dead (the outbox depth).',
+      registers: [this.registry],
+      async collect() {
+        this.set((await backlog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'receiver_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending delivery; 0 when none is pending. Alert on this.',
+      registers: [this.registry],
+      async collect() {
+        const { oldestCreatedAt } = await backlog();
+        this.set(oldestCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - Date.parse(oldestCreatedAt)) / 1000));
+      },
+    });
+  }
+
+  inboundRequest(source: string | null, channel: string, outcome: InboundOutcomeLabel): void {
+    this.inbound.inc({ source: source ?? '', channel, outcome });
+  }
+
+  eventCreated(channel: string, status: string): void {
+    this.events.inc({ channel, status });
+  }
+
+  ingested(channel: string, seconds: number): void {
+    this.ingestSeconds.observe({ channel }, seconds);
+  }
+
+  deliveryAttempt(subscriber: string, outcome: AttemptOutcome, seconds: number): void {
+    this.deliveries.inc({ subscriber, outcome });
+    this.attemptSeconds.observe({ subscriber }, seconds);
+  }
+}
