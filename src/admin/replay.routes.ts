@@ -1,10 +1,11 @@
 import { type Router } from 'express';
 import type { AppDeps } from '../deps';
 import * as replayService from '../delivery/replay.service';
-import { InvalidRequestError, NotFoundError } from './admin-errors';
+import * as reprocessService from '../ingress/reprocess.service';
+import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
 import { parseReplayBody } from './admin-query';
 
-/** CONTRACT 6: queue stored events again, one or many. */
+/** CONTRACT 6: queue stored events again, one or many, and re-derive events from a stored request. */
 export function mountReplayRoutes(router: Router, deps: AppDeps): void {
   const { db, clock, config, outbox } = deps;
 
@@ -14,6 +15,19 @@ export function mountReplayRoutes(router: Router, deps: AppDeps): void {
     if (deliveries === undefined) throw new NotFoundError(`no event ${req.params.id}`);
     outbox.wake();
     res.status(202).json({ deliveries });
+  });
+
+  router.post('/inbound/:id/reprocess', async (req, res) => {
+    let result;
+    try {
+      result = await reprocessService.reprocessInbound(db, { clock, subscribers: config.subscribers }, config, req.params.id);
+    } catch (error) {
+      if (error instanceof reprocessService.NotReprocessableError) throw new ConflictError(error.message);
+      throw error;
+    }
+    if (!result) throw new NotFoundError(`no inbound record ${req.params.id}`);
+    if (result.createdEventIds.length > 0) outbox.wake();
+    res.json({ events: result.createdEventIds, duplicateOf: result.duplicateOf });
   });
 
   router.post('/replay', async (req, res) => {

@@ -10,9 +10,9 @@ import * as inboundService from '../inbound.service';
 import * as accessTokenRepository from './access-token.repository';
 import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
 import { asymmetricStringToSign, minifiedBody, sha256Hex, symmetricStringToSign, verifyHmacSha512, verifyRsaSha256 } from './snap-crypto';
+import { reportsFrom } from './notify-specs';
 import { SnapRejection } from './snap-rejection';
 import * as snapRequestRepository from './snap-request.repository';
-import { validateBody } from './snap-schema';
 import { jakartaDay, jakartaTimestamp } from './snap-time';
 
 /** What differs between the notify routes; everything else is the shared pipeline below. */
@@ -65,9 +65,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
     } catch {
       throw new SnapRejection('bad_request', 'body');
     }
-    const body = validateBody(spec.validate, parsed);
-    spec.check?.(body, source);
-    const reports = spec.toReports(body, source);
+    const { body, reports } = reportsFrom(spec, parsed, source);
 
     const answer = {
       status: 200,

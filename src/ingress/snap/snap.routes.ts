@@ -8,33 +8,13 @@ import * as inboundService from '../inbound.service';
 import { createRateLimits } from '../rate-limit';
 import { Rejection } from '../rejection';
 import { ACCESS_TOKEN_PATH, ACCESS_TOKEN_SERVICE, issueAccessToken } from './access-token.route';
-import { type BulkCashinNotify, bulkCashinSuccess, checkBulkSize, toBulkCashinReports, validateBulkCashinNotify } from './bulk-cashin';
+import { BULK_CASHIN, QR_CPM } from './notify-specs';
 import { type NotifySpec, handleNotify } from './notify.route';
-import { type QrCpmNotify, checkReference, toQrCpmReports, validateQrCpmNotify } from './qr-cpm';
 import { identifySnapSource, indexSnapSources } from './snap-checks';
 import { SnapRejection, answerFor, snapAnswer } from './snap-rejection';
 import { jakartaTimestamp } from './snap-time';
 
 const MAX_BODY = '1mb';
-
-const BULK_CASHIN: NotifySpec<BulkCashinNotify> = {
-  path: '/v1.0/emoney/bulk-cashin-notify',
-  service: '41',
-  channel: 'snap.bulk-cashin',
-  validate: validateBulkCashinNotify,
-  check: checkBulkSize,
-  toReports: toBulkCashinReports,
-  successFields: bulkCashinSuccess,
-};
-
-const QR_CPM: NotifySpec<QrCpmNotify> = {
-  path: '/v1.0/qr/qr-cpm-notify',
-  service: '79',
-  channel: 'snap.qr-cpm',
-  validate: validateQrCpmNotify,
-  check: checkReference,
-  toReports: toQrCpmReports,
-};
 
 /** CONTRACT 3.2: the access-token route and both notify routes, with SNAP answers throughout. */
 export function snapRoutes(deps: AppDeps): Router {

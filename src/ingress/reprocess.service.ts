@@ -1,0 +1,69 @@
+import { parse as parseQuery } from 'node:querystring';
+import type { Config } from '../config/config';
+import type { Db } from '../db/database';
+import type { StatusReport } from '../events/event';
+import * as eventService from '../events/event.service';
+import { toBillerReport } from './biller/biller-report';
+import * as inboundRepository from './inbound.repository';
+import type { InboundRecordRow } from './inbound.table';
+import { Rejection } from './rejection';
+import { reportsFromStored } from './snap/notify-specs';
+
+/** The record cannot be re-derived; the message says why. */
+export class NotReprocessableError extends Error {
+  override readonly name = 'NotReprocessableError';
+}
+
+export interface ReprocessResult {
+  readonly createdEventIds: readonly string[];
+  readonly duplicateOf: readonly string[];
+}
+
+/**
+ * Re-derives the canonical events of a stored request with today's parsers (after a parser fix)
+ * and records them like any report: deduplicated, moving transactions, queueing deliveries. The
+ * events keep pointing at the original inbound record. Refused requests are not re-derived: they
+ * never passed the checks that make a request trustworthy.
+ */
+export async function reprocessInbound(
+  db: Db,
+  ingest: eventService.IngestContext,
+  config: Config,
+  inboundId: string,
+): Promise<ReprocessResult | undefined> {
+  const record = await inboundRepository.findInbound(db, inboundId);
+  if (!record) return undefined;
+  if (record.outcome === 'rejected') throw new NotReprocessableError(`inbound record ${record.id} was rejected (${record.reason ?? 'no reason'})`);
+  const reports = deriveReports(record, config);
+  return db.transaction().execute(async (trx) => {
+    const createdEventIds: string[] = [];
+    const duplicateOf: string[] = [];
+    for (const report of reports) {
+      const outcome = await eventService.recordReport(trx, ingest, report, { inboundId: record.id, receivedAt: record.received_at });
+      if (outcome.created) createdEventIds.push(outcome.eventId);
+      else duplicateOf.push(outcome.duplicateOf);
+    }
+    return { createdEventIds, duplicateOf };
+  });
+}
+
+function deriveReports(record: InboundRecordRow, config: Config): StatusReport[] {
+  const source = config.sources.find((s) => s.id === record.source_id);
+  if (!source) throw new NotReprocessableError(`source "${record.source_id ?? ''}" is no longer configured`);
+  try {
+    if (record.channel === 'biller' && source.type === 'biller') {
+      const query = parseQuery(new URL(record.url, 'http://stored.invalid').search.slice(1));
+      return [toBillerReport(source.id, query, new Date(record.received_at))];
+    }
+    if (source.type === 'snap' && record.body !== null) {
+      const reports = reportsFromStored(record.channel, JSON.parse(record.body), source);
+      if (reports) return reports;
+    }
+  } catch (error) {
+    if (error instanceof Rejection || error instanceof SyntaxError) {
+      throw new NotReprocessableError(`today's parser refuses inbound record ${record.id}: ${error.message}`);
+    }
+    throw error;
+  }
+  throw new NotReprocessableError(`inbound records of channel ${record.channel} carry no status reports`);
+}
