@@ -59,7 +59,7 @@ async function main() {
   await migrateToLatest(database.db);
   const config = deepFreeze({
     configFile: 'bench', databaseUrl: 'bench', host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0,
-    adminToken: null, trustProxy: 0, logLevel: 'silent', deliveryWorkers: 0, rateLimitPerIpPerMinute: 10_000_000,
+    adminToken: null, trustProxy: 0, logLevel: 'silent', deliveryWorkers: 0, rateLimitPerIpPerMinute: 10_000_000, retentionDays: 0,
     sources: [
       { id: 'biller-bench', type: 'biller', allowedIps: ['127.0.0.1'], token: 'bench-token', rateLimitPerMinute: 1_000_000 },
       {

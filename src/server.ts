@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Metrics } from './admin/metrics';
+import { Pruner } from './admin/retention';
 import { createAdminApp, createPublicApp } from './app';
 import { systemClock } from './clock';
 import { type Config, ConfigError } from './config/config';
@@ -44,8 +45,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const publicPort = (publicServer.address() as AddressInfo).port;
   const adminPort = (adminServer.address() as AddressInfo).port;
   dispatcher.start();
+  const pruner = new Pruner(database.db, systemClock, logger, config.retentionDays);
+  pruner.start();
   logger.info({ engine: database.engine, publicPort, adminPort, deliveryWorkers: config.deliveryWorkers }, 'receiver listening');
-  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, database, logger) };
+  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, pruner, database, logger) };
 }
 
 function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
@@ -63,6 +66,7 @@ function listen(app: import('express').Express, port: number, host: string): Pro
 async function stop(
   servers: readonly Server[],
   dispatcher: DeliveryDispatcher,
+  pruner: Pruner,
   database: DatabaseHandle,
   logger: Logger,
 ): Promise<void> {
@@ -74,6 +78,7 @@ async function stop(
   await Promise.all(closing);
   clearTimeout(timer);
   await dispatcher.stop(SHUTDOWN_GRACE_MS);
+  await pruner.stop();
   await database.close();
   logger.info('receiver stopped');
 }

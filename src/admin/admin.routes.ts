@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, Router } from 'express';
 import { httpStatusOf } from '../http-status';
 import { isCurrent } from '../db/migrator';
@@ -8,9 +10,10 @@ import * as transactionRepository from '../events/transaction.repository';
 import * as inboundRepository from '../ingress/inbound.repository';
 import { sameSecret } from '../secret-compare';
 import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
-import { encodeCursor, parseDeliveryQuery, parseEventQuery, parseInboundQuery } from './admin-query';
+import { encodeCursor, parseEventQuery, parseInboundQuery } from './admin-query';
 import { toDeliveryView } from './delivery.view';
 import { toInboundView } from './inbound.view';
+import { mountDeliveryRoutes } from './delivery.routes';
 import { mountReplayRoutes } from './replay.routes';
 
 /** CONTRACT 6: health and readiness without auth; everything else behind `ADMIN_TOKEN`. */
@@ -27,6 +30,10 @@ export function mount(app: Express, deps: AppDeps): void {
   app.get('/metrics', requireToken(deps.config.adminToken), async (_req, res) => {
     const text = await deps.metrics.registry.metrics();
     res.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.get('/openapi.yaml', requireToken(deps.config.adminToken), (_req, res) => {
+    res.type('text/yaml').send(openApiDocument());
   });
 
   const router = Router();
@@ -92,38 +99,25 @@ export function mount(app: Express, deps: AppDeps): void {
     res.json(toInboundView(row));
   });
 
-  router.get('/deliveries', async (req, res) => {
-    const { filter, limit, after } = parseDeliveryQuery(req.query);
-    const rows = await deliveryRepository.listDeliveries(db, filter, limit + 1, after);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    res.json({
-      items: items.map((d) => toDeliveryView(d)),
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
-    });
-  });
-
-  router.get('/deliveries/:id', async (req, res) => {
-    const row = await deliveryRepository.findDelivery(db, req.params.id);
-    if (!row) throw new NotFoundError(`no delivery ${req.params.id}`);
-    res.json(toDeliveryView(row, await deliveryRepository.listAttempts(db, [row.id])));
-  });
-
-  router.post('/deliveries/:id/retry', async (req, res) => {
-    const row = await deliveryRepository.findDelivery(db, req.params.id);
-    if (!row) throw new NotFoundError(`no delivery ${req.params.id}`);
-    if (!(await deliveryRepository.retryDead(db, row.id, deps.clock.now().toISOString()))) {
-      throw new ConflictError(`delivery ${row.id} is ${row.state}, not dead`);
-    }
-    deps.outbox.wake();
-    res.status(202).json({ id: row.id, state: 'pending' });
-  });
+  mountDeliveryRoutes(router, deps);
 
   app.use('/admin', router);
   app.use(requireToken(deps.config.adminToken), (_req, _res) => {
     throw new NotFoundError('no such route');
   });
   app.use(answerError);
+}
+
+let openApiText: string | undefined;
+
+/** openapi.yaml from the project root, found from here whether running from src/ or dist/src/. */
+function openApiDocument(): string {
+  if (openApiText === undefined) {
+    let dir = __dirname;
+    while (!existsSync(join(dir, 'openapi.yaml')) && dirname(dir) !== dir) dir = dirname(dir);
+    openApiText = readFileSync(join(dir, 'openapi.yaml'), 'utf8');
+  }
+  return openApiText;
 }
 
 /** Bearer `ADMIN_TOKEN`, compared in constant time; with no token configured, nobody gets in. */

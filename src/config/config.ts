@@ -55,6 +55,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly deliveryWorkers: number;
   readonly rateLimitPerIpPerMinute: number;
+  /** Days raw inbound records and attempts of delivered deliveries are kept; 0 keeps them forever. */
+  readonly retentionDays: number;
   readonly sources: readonly Source[];
   readonly subscribers: readonly Subscriber[];
 }

@@ -18,6 +18,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Settings {
     logLevel: logLevel(env),
     deliveryWorkers: integer(env, 'DELIVERY_WORKERS', 4, 0, 256),
     rateLimitPerIpPerMinute: integer(env, 'RATE_LIMIT_PER_IP_PER_MINUTE', 12000, 1, 10_000_000),
+    retentionDays: integer(env, 'RETENTION_DAYS', 0, 0, 36_500),
   };
 }
 

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:data/receiver.db',
       deliveryWorkers: 4,
       rateLimitPerIpPerMinute: 12000,
+      retentionDays: 0,
     });
     expect(config.sources[0]).toEqual({ ...biller, token: 'tok', rateLimitPerMinute: 6000 });
     expect(config.sources[1]).toMatchObject({ publicKey: PUBLIC_KEY, clientSecret: 'client-secret', timestampToleranceSeconds: 300, accessTokenTtlSeconds: 900 });
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
     ['a filter naming an unknown source', { sources: [biller], subscribers: [{ ...subscriber, filter: { sources: ['nobody'] } }] }, {}, 'config: /subscribers/0/filter/sources/0: no source has the id "nobody"'],
     ['a bad PORT', { sources: [biller] }, { PORT: 'eighty' }, 'config: PORT: must be an integer from 0 to 65535'],
     ['a bad DATABASE_URL', { sources: [biller] }, { DATABASE_URL: 'mysql://x' }, 'config: DATABASE_URL: must be sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'],
+    ['a bad RETENTION_DAYS', { sources: [biller] }, { RETENTION_DAYS: '30d' }, 'config: RETENTION_DAYS: must be an integer from 0 to 36500'],
     ['a bad TRUST_PROXY', { sources: [biller] }, { TRUST_PROXY: '-1' }, 'config: TRUST_PROXY: must be an integer from 0 to 10'],
   ])('refuses %s with one line naming the place', (_what, content, env, message) => {
     const run = () => (content === null ? loadConfig({ ...secrets, ...env }) : load(content, env));

@@ -29,6 +29,7 @@ export function buildConfig(overrides: Partial<Config> & { sources?: readonly So
     logLevel: 'silent',
     deliveryWorkers: 0,
     rateLimitPerIpPerMinute: 12000,
+    retentionDays: 0,
     sources: [billerSource()],
     subscribers: [],
     ...overrides,
