@@ -75,3 +75,32 @@ export async function recordReport(
   );
   return { created: true, eventId };
 }
+
+export interface RecordedReports {
+  readonly createdEventIds: readonly string[];
+  /** The reports that became new events, for counting. */
+  readonly createdReports: readonly StatusReport[];
+  readonly duplicateOf: readonly string[];
+}
+
+/** recordReport for each report of one request, in order. */
+export async function recordReports(
+  trx: Trx,
+  ingest: IngestContext,
+  reports: readonly StatusReport[],
+  context: { inboundId: string | null; receivedAt: string },
+): Promise<RecordedReports> {
+  const createdEventIds: string[] = [];
+  const createdReports: StatusReport[] = [];
+  const duplicateOf: string[] = [];
+  for (const report of reports) {
+    const outcome = await recordReport(trx, ingest, report, context);
+    if (outcome.created) {
+      createdEventIds.push(outcome.eventId);
+      createdReports.push(report);
+    } else {
+      duplicateOf.push(outcome.duplicateOf);
+    }
+  }
+  return { createdEventIds, createdReports, duplicateOf };
+}

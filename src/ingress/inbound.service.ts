@@ -23,12 +23,7 @@ export interface Answer {
   readonly body: string;
 }
 
-export interface StoreResult {
-  readonly createdEventIds: readonly string[];
-  /** The reports that became new events, for counting. */
-  readonly createdReports: readonly StatusReport[];
-  readonly duplicateOf: readonly string[];
-}
+export type StoreResult = eventService.RecordedReports;
 
 /**
  * Stores the request, its canonical events and the transactions' new statuses in one database
@@ -54,25 +49,12 @@ export async function storeAcceptedIn(
   answer: Answer,
 ): Promise<StoreResult> {
   await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
-  const createdEventIds: string[] = [];
-  const createdReports: StatusReport[] = [];
-  const duplicateOf: string[] = [];
-  for (const report of reports) {
-    const outcome = await eventService.recordReport(trx, ingest, report, {
-      inboundId: request.id,
-      receivedAt: request.receivedAt,
-    });
-    if (outcome.created) {
-      createdEventIds.push(outcome.eventId);
-      createdReports.push(report);
-    } else {
-      duplicateOf.push(outcome.duplicateOf);
-    }
-  }
+  const recorded = await eventService.recordReports(trx, ingest, reports, { inboundId: request.id, receivedAt: request.receivedAt });
+  const { createdEventIds, duplicateOf } = recorded;
   if (createdEventIds.length === 0 && duplicateOf.length > 0) {
     await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
   }
-  return { createdEventIds, createdReports, duplicateOf };
+  return recorded;
 }
 
 /** Keeps a repeat of a request already answered, with the answer it got again. */

@@ -14,11 +14,6 @@ export class NotReprocessableError extends Error {
   override readonly name = 'NotReprocessableError';
 }
 
-export interface ReprocessResult {
-  readonly createdEventIds: readonly string[];
-  readonly duplicateOf: readonly string[];
-}
-
 /**
  * Re-derives the canonical events of a stored request with today's parsers (after a parser fix)
  * and records them like any report: deduplicated, moving transactions, queueing deliveries. The
@@ -30,21 +25,14 @@ export async function reprocessInbound(
   ingest: eventService.IngestContext,
   config: Config,
   inboundId: string,
-): Promise<ReprocessResult | undefined> {
+): Promise<eventService.RecordedReports | undefined> {
   const record = await inboundRepository.findInbound(db, inboundId);
   if (!record) return undefined;
   if (record.outcome === 'rejected') throw new NotReprocessableError(`inbound record ${record.id} was rejected (${record.reason ?? 'no reason'})`);
   const reports = deriveReports(record, config);
-  return db.transaction().execute(async (trx) => {
-    const createdEventIds: string[] = [];
-    const duplicateOf: string[] = [];
-    for (const report of reports) {
-      const outcome = await eventService.recordReport(trx, ingest, report, { inboundId: record.id, receivedAt: record.received_at });
-      if (outcome.created) createdEventIds.push(outcome.eventId);
-      else duplicateOf.push(outcome.duplicateOf);
-    }
-    return { createdEventIds, duplicateOf };
-  });
+  return db.transaction().execute((trx) =>
+    eventService.recordReports(trx, ingest, reports, { inboundId: record.id, receivedAt: record.received_at }),
+  );
 }
 
 function deriveReports(record: InboundRecordRow, config: Config): StatusReport[] {
