@@ -52,13 +52,28 @@ const validateReplayBody = ajv.compile<{ filter?: Record<string, string>; subscr
   additionalProperties: false,
 });
 
+const validateSingleReplayBody = ajv.compile<{ subscribers?: string[]; dryRun?: boolean }>({
+  type: 'object',
+  properties: { subscribers: { type: 'array', items: text, maxItems: 100 }, dryRun: { type: 'boolean' } },
+  additionalProperties: false,
+});
+
+/** `{"subscribers": […], "dryRun": false}` for one event, every key optional. */
+export function parseSingleReplayBody(body: unknown) {
+  const given = body ?? {};
+  if (!validateSingleReplayBody(given)) throw bodyError(validateSingleReplayBody.errors);
+  return { subscriberIds: given.subscribers, dryRun: given.dryRun ?? false };
+}
+
+function bodyError(errors: Parameters<typeof describeFirstError>[0]): InvalidRequestError {
+  const { path, message } = describeFirstError(errors);
+  return new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.')} ${message}`);
+}
+
 /** `{"filter": {…as the events query…}, "subscribers": […], "dryRun": false}`, every key optional. */
 export function parseReplayBody(body: unknown) {
   const given = body ?? {};
-  if (!validateReplayBody(given)) {
-    const { path, message } = describeFirstError(validateReplayBody.errors);
-    throw new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.')} ${message}`);
-  }
+  if (!validateReplayBody(given)) throw bodyError(validateReplayBody.errors);
   const filter = given.filter ?? {};
   return {
     filter: { ...filter, since: instant(filter.since), until: instant(filter.until) },

@@ -3,18 +3,20 @@ import type { AppDeps } from '../deps';
 import * as replayService from '../delivery/replay.service';
 import * as reprocessService from '../ingress/reprocess.service';
 import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
-import { parseReplayBody } from './admin-query';
+import { parseReplayBody, parseSingleReplayBody } from './admin-query';
 
 /** CONTRACT 6: queue stored events again, one or many, and re-derive events from a stored request. */
 export function mountReplayRoutes(router: Router, deps: AppDeps): void {
   const { db, clock, config, outbox } = deps;
 
   router.post('/events/:id/replay', async (req, res) => {
-    const { subscriberIds } = parseReplayBody(req.body);
-    const deliveries = await asInvalidRequest(() => replayService.replayEvent(db, clock, config.subscribers, req.params.id, subscriberIds));
+    const { subscriberIds, dryRun } = parseSingleReplayBody(req.body);
+    const deliveries = await asInvalidRequest(() =>
+      replayService.replayEvent(db, clock, config.subscribers, req.params.id, { subscriberIds, dryRun }),
+    );
     if (deliveries === undefined) throw new NotFoundError(`no event ${req.params.id}`);
-    outbox.wake();
-    res.status(202).json({ deliveries });
+    if (!dryRun) outbox.wake();
+    res.status(202).json({ deliveries, ...(dryRun ? { dryRun: true } : {}) });
   });
 
   router.post('/inbound/:id/reprocess', async (req, res) => {

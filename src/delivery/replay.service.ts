@@ -65,13 +65,13 @@ export async function replayEvent(
   clock: Clock,
   subscribers: readonly Subscriber[],
   eventId: string,
-  subscriberIds?: readonly string[],
+  options: Pick<ReplayOptions, 'subscriberIds' | 'dryRun'> = {},
 ): Promise<number | undefined> {
-  const targets = chooseSubscribers(subscribers, subscriberIds);
+  const targets = chooseSubscribers(subscribers, options.subscriberIds);
   const event = await eventRepository.findEvent(db, eventId);
   if (!event) return undefined;
   const rows = deliveriesFor(toOutboxEvent(event), targets, clock);
-  await db.transaction().execute((trx) => deliveryRepository.insertDeliveries(trx, rows));
+  if (!options.dryRun) await db.transaction().execute((trx) => deliveryRepository.insertDeliveries(trx, rows));
   return rows.length;
 }
 

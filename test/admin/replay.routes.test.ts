@@ -100,6 +100,20 @@ describe('POST /admin/events/:id/replay', () => {
     expect(ledger.received).toHaveLength(2);
   });
 
+  it('changes nothing on a dry run, and refuses a filter', async () => {
+    await seed();
+    const [first] = await eventIds();
+    const before = await deliveryCount();
+
+    const dry = await admin(`/admin/events/${first}/replay`).send({ dryRun: true });
+    const filtered = await admin(`/admin/events/${first}/replay`).send({ filter: { status: 'SUCCESS' } });
+
+    expect(dry.body).toEqual({ deliveries: 2, dryRun: true });
+    expect(filtered.status).toBe(400);
+    expect(filtered.body.error.message).toBe('filter is not a known property');
+    expect(await deliveryCount()).toBe(before);
+  });
+
   it('answers 404 for an unknown event and 400 for an unknown subscriber', async () => {
     await seed();
     const [first] = await eventIds();
