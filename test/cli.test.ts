@@ -56,6 +56,15 @@ async function deliveryCount(): Promise<number> {
   return (await database.handle.db.selectFrom('deliveries').select('id').execute()).length;
 }
 
+describe('npm run cli -- migrate', () => {
+  it('says the database is current when it is', () => {
+    const { code, stdout } = cli('migrate');
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('database is current\n');
+  });
+});
+
 describe('npm run cli -- events list', () => {
   it('prints a table, newest first', () => {
     const { code, stdout } = cli('events', 'list');
