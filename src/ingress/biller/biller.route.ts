@@ -1,10 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import { type ErrorRequestHandler, type RequestHandler, Router } from 'express';
 import type { BillerSource } from '../../config/config';
 import type { AppDeps } from '../../deps';
 import { sameSecret } from '../../secret-compare';
 import { createAllowList } from '../allowlist';
 import { clientIp } from '../client-ip';
-import { performance } from 'node:perf_hooks';
 import { countStored, rejectionLabel } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';

@@ -1,9 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { RequestHandler } from 'express';
 import type { ValidateFunction } from 'ajv';
 import type { SnapSource } from '../../config/config';
 import type { AppDeps } from '../../deps';
 import type { Channel, StatusReport } from '../../events/event';
-import { performance } from 'node:perf_hooks';
 import { countStored } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
