@@ -68,7 +68,9 @@ describe('POST /admin/events/:id/replay', () => {
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ deliveries: 1 });
-    expect(references(ledger)).toEqual(['R0', 'R1', 'R2', 'R3', 'R4', 'R0']);
+    // Different references go out concurrently, so only the replay's place (after them) is fixed.
+    expect(references(ledger).slice(0, 5).sort()).toEqual(['R0', 'R1', 'R2', 'R3', 'R4']);
+    expect(references(ledger).slice(5)).toEqual(['R0']);
     expect(references(notifier)).toHaveLength(5);
     const ids = ledger.received.filter((r) => r.headers['webhook-id'] === first);
     expect(ids).toHaveLength(2);
@@ -139,7 +141,7 @@ describe('POST /admin/replay', () => {
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ events: 2, deliveries: 2 });
-    expect(references(ledger).slice(5)).toEqual(['R1', 'R2']);
+    expect(references(ledger).slice(5).sort()).toEqual(['R1', 'R2']);
     expect(references(notifier)).toHaveLength(5);
   });
 
