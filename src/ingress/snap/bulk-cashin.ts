@@ -55,10 +55,18 @@ export function checkBulkSize(body: BulkCashinNotify, source: SnapSource): void 
   if (body.bulkObject.length > source.maxBulkItems) throw new SnapRejection('invalid_field', 'bulkObject');
 }
 
-/** CONTRACT 4: item responseCode 200… → SUCCESS, 202… → PENDING, anything else → FAILED. */
+/**
+ * CONTRACT 4: an item's responseCode as a status. `409xx01` is the seed's "duplicate
+ * partnerReferenceNo": the provider already paid that item, so it is a success, not a refusal.
+ * A `5xxxxxx` is the provider's own error or timeout, after which nobody knows whether the money
+ * moved: a subscriber told FAILED might retry or refund a cash-in that went through, so it stays
+ * PENDING until a later report settles it.
+ */
 export function itemStatus(responseCode: string): Status {
-  if (responseCode.startsWith('200')) return 'SUCCESS';
-  if (responseCode.startsWith('202')) return 'PENDING';
+  if (/^200\d{4}$/.test(responseCode)) return 'SUCCESS';
+  if (/^202\d{4}$/.test(responseCode)) return 'PENDING';
+  if (/^409\d{2}01$/.test(responseCode)) return 'SUCCESS';
+  if (/^5\d{6}$/.test(responseCode)) return 'PENDING';
   return 'FAILED';
 }
 
