@@ -94,7 +94,7 @@ withEventFilters(events.command('list').description('list events, newest first')
             source: e.data.source,
             channel: e.data.channel,
             reference: e.data.reference,
-            status: e.data.status + (e.data.stale ? ' (stale)' : ''),
+            status: e.data.status + (e.data.stale ? ' (stale)' : '') + (e.data.reversal ? ' (reversal)' : ''),
             amount: e.data.amount ? `${e.data.amount.value} ${e.data.amount.currency}` : '',
           })),
           '(no events)',

@@ -29,6 +29,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly reversals = new Counter({
+    name: 'receiver_reversals_total',
+    help: 'Reversals seen (a FAILED or CANCELED after SUCCESS): someone must refund the customer.',
+    labelNames: ['source', 'channel', 'status'] as const,
+    registers: [this.registry],
+  });
+
   private readonly deliveries = new Counter({
     name: 'receiver_delivery_attempts_total',
     help: 'Delivery attempts by subscriber and outcome (delivered, retry, dead).',
@@ -80,6 +87,10 @@ export class Metrics {
 
   eventCreated(channel: string, status: string): void {
     this.events.inc({ channel, status });
+  }
+
+  reversal(source: string, channel: string, status: string): void {
+    this.reversals.inc({ source, channel, status });
   }
 
   ingested(channel: string, seconds: number): void {

@@ -1,13 +1,14 @@
 import { type Router } from 'express';
 import type { AppDeps } from '../deps';
 import * as replayService from '../delivery/replay.service';
+import { countReversals } from '../ingress/inbound-metrics';
 import * as reprocessService from '../ingress/reprocess.service';
 import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
 import { parseReplayBody, parseSingleReplayBody } from './admin-query';
 
 /** CONTRACT 6: queue stored events again, one or many, and re-derive events from a stored request. */
 export function mountReplayRoutes(router: Router, deps: AppDeps): void {
-  const { db, clock, config, outbox } = deps;
+  const { db, clock, config, outbox, metrics } = deps;
 
   router.post('/events/:id/replay', async (req, res) => {
     const { subscriberIds, dryRun } = parseSingleReplayBody(req.body);
@@ -28,6 +29,8 @@ export function mountReplayRoutes(router: Router, deps: AppDeps): void {
       throw error;
     }
     if (!result) throw new NotFoundError(`no inbound record ${req.params.id}`);
+    // A parser fix can reveal a reversal nobody was told about: it needs the same alarm as a live one.
+    countReversals(metrics, req.log, result.reversals);
     if (result.createdEventIds.length > 0) outbox.wake();
     res.json({ events: result.createdEventIds, duplicateOf: result.duplicateOf });
   });

@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import * as m001 from '../../migrations/001_initial';
 import * as m002 from '../../migrations/002_snap';
 import * as m003 from '../../migrations/003_deliveries';
+import * as m004 from '../../migrations/004_provider_forms';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_snap': m002,
   '003_deliveries': m003,
+  '004_provider_forms': m004,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
@@ -40,6 +42,12 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/** Moves the schema to just after `name`, up or down (operators' rollback, and tests of each step). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const { error } = await (await migrator(db)).migrateTo(name);
+  if (error) throw new Error(`migrating to ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** True when every known migration has been applied. */

@@ -28,10 +28,15 @@ export async function findIdByReport(
   return row.id;
 }
 
-export async function setTransactionPosition(trx: Trx, id: string, seq: number, stale: boolean): Promise<void> {
+export async function setTransactionPosition(
+  trx: Trx,
+  id: string,
+  seq: number,
+  marks: { readonly stale: boolean; readonly reversal: boolean },
+): Promise<void> {
   await trx
     .updateTable('events')
-    .set({ transaction_seq: seq, stale: stale ? 1 : 0 })
+    .set({ transaction_seq: seq, stale: marks.stale ? 1 : 0, reversal: marks.reversal ? 1 : 0 })
     .where('id', '=', id)
     .execute();
 }
@@ -114,6 +119,7 @@ export function toPaymentEvent(row: EventRow): PaymentEvent {
       occurredAt: row.occurred_at,
       receivedAt: row.received_at,
       ...(row.stale === 1 ? { stale: true as const } : {}),
+      ...(row.reversal === 1 ? { reversal: true as const } : {}),
       details: JSON.parse(row.details) as Record<string, unknown>,
     },
   };

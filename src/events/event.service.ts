@@ -3,7 +3,7 @@ import type { Subscriber } from '../config/config';
 import * as deliveryRepository from '../delivery/delivery.repository';
 import { deliveriesFor } from '../delivery/outbox';
 import type { Trx } from '../db/database';
-import type { StatusReport } from './event';
+import type { Status, StatusReport } from './event';
 import * as eventRepository from './event.repository';
 import { applyReport } from './transaction-state';
 import * as transactionRepository from './transaction.repository';
@@ -14,7 +14,14 @@ export interface IngestContext {
   readonly subscribers: readonly Subscriber[];
 }
 
-export type ReportOutcome = { readonly created: true; readonly eventId: string } | { readonly created: false; readonly duplicateOf: string };
+export type ReportOutcome =
+  | {
+      readonly created: true;
+      readonly eventId: string;
+      /** The status a reversal took the transaction away from; null when the event is no reversal. */
+      readonly reversedFrom: Status | null;
+    }
+  | { readonly created: false; readonly duplicateOf: string };
 
 /**
  * Turns one report into a canonical event, moves its transaction and queues a delivery for each
@@ -66,14 +73,17 @@ export async function recordReport(
     at: createdAt,
   });
   const move = position.eventCount === 1 ? 'same' : applyReport(position.status, report.status);
-  if (move === 'advance') await transactionRepository.setStatus(trx, key, report.status, eventId);
-  await eventRepository.setTransactionPosition(trx, eventId, position.eventCount, move === 'stale');
+  if (move === 'advance' || move === 'reversal') await transactionRepository.setStatus(trx, key, report.status, eventId);
+  await eventRepository.setTransactionPosition(trx, eventId, position.eventCount, {
+    stale: move === 'stale',
+    reversal: move === 'reversal',
+  });
   // Stale events are forwarded too: subscribers decide what a late report means to them.
   await deliveryRepository.insertDeliveries(
     trx,
     deliveriesFor({ id: eventId, ...report, seq: position.eventCount }, ingest.subscribers, clock),
   );
-  return { created: true, eventId };
+  return { created: true, eventId, reversedFrom: move === 'reversal' ? position.status : null };
 }
 
 export interface RecordedReports {
@@ -81,6 +91,8 @@ export interface RecordedReports {
   /** The reports that became new events, for counting. */
   readonly createdReports: readonly StatusReport[];
   readonly duplicateOf: readonly string[];
+  /** New events that took a SUCCESS back: each one means a customer must be refunded. */
+  readonly reversals: readonly { eventId: string; report: StatusReport; from: Status }[];
 }
 
 /** recordReport for each report of one request, in order. */
@@ -93,14 +105,16 @@ export async function recordReports(
   const createdEventIds: string[] = [];
   const createdReports: StatusReport[] = [];
   const duplicateOf: string[] = [];
+  const reversals: { eventId: string; report: StatusReport; from: Status }[] = [];
   for (const report of reports) {
     const outcome = await recordReport(trx, ingest, report, context);
     if (outcome.created) {
       createdEventIds.push(outcome.eventId);
       createdReports.push(report);
+      if (outcome.reversedFrom !== null) reversals.push({ eventId: outcome.eventId, report, from: outcome.reversedFrom });
     } else {
       duplicateOf.push(outcome.duplicateOf);
     }
   }
-  return { createdEventIds, createdReports, duplicateOf };
+  return { createdEventIds, createdReports, duplicateOf, reversals };
 }

@@ -15,6 +15,8 @@ export interface EventTable {
   received_at: string;
   /** 1 when the event would have moved its transaction backwards. */
   stale: Generated<number>;
+  /** 1 when the event moved a SUCCESS transaction to FAILED or CANCELED (money must go back). */
+  reversal: Generated<number>;
   /** JSON object. */
   details: string;
   inbound_id: string | null;

@@ -39,6 +39,8 @@ export interface PaymentEvent {
     readonly occurredAt: string | null;
     readonly receivedAt: string;
     readonly stale?: true;
+    /** A FAILED or CANCELED after SUCCESS: the customer must be refunded. */
+    readonly reversal?: true;
     readonly details: Readonly<Record<string, unknown>>;
   };
 }

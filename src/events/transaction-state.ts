@@ -11,12 +11,21 @@ const FORWARD: Readonly<Record<Status, readonly Status[]>> = {
   NOT_FOUND: [],
 };
 
+// A provider taking back a sale it reported as done (CONTRACT 4): the money must go back to the
+// customer, so the transaction follows the report instead of ignoring it as late news.
+const REVERSALS: Readonly<Partial<Record<Status, readonly Status[]>>> = {
+  SUCCESS: ['FAILED', 'CANCELED'],
+};
+
+export type Move = 'advance' | 'same' | 'stale' | 'reversal';
+
 export function isForwardMove(from: Status, to: Status): boolean {
   return FORWARD[from].includes(to);
 }
 
 /** What a new report does to a transaction whose current status is `current`. */
-export function applyReport(current: Status, reported: Status): 'advance' | 'same' | 'stale' {
+export function applyReport(current: Status, reported: Status): Move {
   if (current === reported) return 'same';
-  return isForwardMove(current, reported) ? 'advance' : 'stale';
+  if (isForwardMove(current, reported)) return 'advance';
+  return REVERSALS[current]?.includes(reported) ? 'reversal' : 'stale';
 }

@@ -20,6 +20,10 @@ export interface InboundRecordTable {
   reason: string | null;
   response_status: number;
   response_body: string;
+  /** Which form of the body a SNAP signature matched: `raw`, `minified` or `reserialized`. */
+  signature_form: string | null;
+  /** The path the SNAP signature matched (as received, without its query, or prefixed). */
+  signature_path: string | null;
 }
 
 export type InboundRecordRow = Selectable<InboundRecordTable>;

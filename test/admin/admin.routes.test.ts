@@ -11,7 +11,7 @@ const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 beforeAll(async () => {
   database = await createTestDatabase();
   apps = buildApps(database);
-  // Five callbacks, one second apart: R1 SUCCESS, R2 FAILED, R3 SUCCESS, R1 FAILED (stale), one rejected.
+  // Five callbacks, one second apart: R1 SUCCESS, R2 FAILED, R3 SUCCESS, R1 FAILED (a reversal), one rejected.
   const calls = ['status=0&refid=R1', 'status=1&refid=R2', 'status=0&refid=R3', 'status=1&refid=R1'];
   for (const query of calls) {
     apps.deps.clock.advance(1000);
@@ -67,8 +67,9 @@ describe('GET /admin/events', () => {
       'R2:FAILED',
       'R1:SUCCESS',
     ]);
-    expect(res.body.items[0]).toMatchObject({ type: 'payment.status', data: { stale: true, channel: 'biller', source: 'biller-a' } });
-    expect(res.body.items[1].data.stale).toBeUndefined();
+    expect(res.body.items[0]).toMatchObject({ type: 'payment.status', data: { reversal: true, channel: 'biller', source: 'biller-a' } });
+    expect(res.body.items[0].data.stale).toBeUndefined();
+    expect(res.body.items[1].data.reversal).toBeUndefined();
   });
 
   it('pages with a cursor and loses nothing between pages', async () => {
@@ -139,9 +140,9 @@ describe('GET /admin/transactions/:source/:reference', () => {
   it('shows the current status and the history, oldest first', async () => {
     const res = await request(apps.adminApp).get('/admin/transactions/biller-a/R1').set(auth).expect(200);
 
-    expect(res.body).toMatchObject({ source: 'biller-a', reference: 'R1', channel: 'biller', status: 'SUCCESS' });
+    expect(res.body).toMatchObject({ source: 'biller-a', reference: 'R1', channel: 'biller', status: 'FAILED' });
     expect(res.body.events.map((e: { data: { status: string } }) => e.data.status)).toEqual(['SUCCESS', 'FAILED']);
-    expect(res.body.statusEventId).toBe(res.body.events[0].id);
+    expect(res.body.statusEventId).toBe(res.body.events[1].id);
   });
 
   it('answers 404 for a transaction never reported', async () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import pino from 'pino';
 import request from 'supertest';
+import { createAdminApp } from '../../src/app';
 import { newId } from '../../src/clock';
 import type { InboundOutcome } from '../../src/ingress/inbound.table';
 import { type TestApps, buildApps } from '../support/app';
@@ -90,6 +92,25 @@ describe('POST /admin/inbound/:id/reprocess', () => {
     expect(res.body.events).toHaveLength(1);
     const event = await database.handle.db.selectFrom('events').selectAll().executeTakeFirstOrThrow();
     expect(event).toMatchObject({ channel: 'snap.bulk-cashin', reference: '2020102900000000000990', status: 'SUCCESS' });
+  });
+
+  it('counts and logs a reversal that re-processing reveals, as a live one would be', async () => {
+    const logLines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    const adminApp = createAdminApp({ ...apps.deps, logger });
+    const reprocessHere = (id: string) =>
+      request(adminApp).post(`/admin/inbound/${id}/reprocess`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    const sale = await storedRequest({ channel: 'biller', sourceId: 'biller-a', url: '/callbacks/biller/biller-a?status=0&refid=OLD-2' });
+    const takenBack = await storedRequest({ channel: 'biller', sourceId: 'biller-a', url: '/callbacks/biller/biller-a?status=1&refid=OLD-2' });
+
+    await reprocessHere(sale);
+    const res = await reprocessHere(takenBack);
+
+    const metrics = await request(adminApp).get('/metrics').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    expect(metrics.text).toContain('receiver_reversals_total{source="biller-a",channel="biller",status="FAILED"} 1');
+    expect(logLines.filter((line) => line.level === 40)).toEqual([
+      expect.objectContaining({ eventId: res.body.events[0], source: 'biller-a', reference: 'OLD-2', from: 'SUCCESS', to: 'FAILED' }),
+    ]);
   });
 
   it.each([

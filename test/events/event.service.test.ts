@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId } from '../../src/clock';
 import type { Status, StatusReport } from '../../src/events/event';
+import * as eventRepository from '../../src/events/event.repository';
 import * as transactionRepository from '../../src/events/transaction.repository';
 import * as inboundService from '../../src/ingress/inbound.service';
 import { testClock } from '../support/clock';
@@ -50,11 +51,17 @@ async function store(...reports: StatusReport[]) {
 async function history(reference: string) {
   const events = await database.handle.db
     .selectFrom('events')
-    .select(['status', 'stale', 'transaction_seq'])
+    .select(['status', 'stale', 'reversal', 'transaction_seq'])
     .where('reference', '=', reference)
     .orderBy('transaction_seq')
     .execute();
-  return events.map((e) => `${e.transaction_seq}:${e.status}${e.stale ? ' (stale)' : ''}`);
+  return events.map((e) => `${e.transaction_seq}:${e.status}${e.stale ? ' (stale)' : ''}${e.reversal ? ' (reversal)' : ''}`);
+}
+
+async function paymentEvent(id: string | undefined) {
+  const row = await eventRepository.findEvent(database.handle.db, id ?? '');
+  if (!row) throw new Error(`no event ${id ?? ''}`);
+  return eventRepository.toPaymentEvent(row);
 }
 
 describe('transaction state machine', () => {
@@ -78,11 +85,67 @@ describe('transaction state machine', () => {
     expect(await history('T2')).toEqual(['1:SUCCESS', '2:PENDING (stale)']);
   });
 
+  it('moves PENDING straight to REFUNDED, and SUCCESS to REFUNDED, as forward moves', async () => {
+    await store(report('T7', 'PENDING'));
+    const pendingToRefunded = await store(report('T7', 'REFUNDED'));
+    await store(report('T8', 'SUCCESS'));
+    const successToRefunded = await store(report('T8', 'REFUNDED'));
+
+    expect([pendingToRefunded.reversals, successToRefunded.reversals]).toEqual([[], []]);
+    expect(await transactionRepository.findTransaction(database.handle.db, 'bank-x', 'T7')).toMatchObject({ status: 'REFUNDED' });
+    expect(await transactionRepository.findTransaction(database.handle.db, 'bank-x', 'T8')).toMatchObject({ status: 'REFUNDED' });
+    expect([await history('T7'), await history('T8')]).toEqual([
+      ['1:PENDING', '2:REFUNDED'],
+      ['1:SUCCESS', '2:REFUNDED'],
+    ]);
+  });
+
+  it.each<[string, Status]>([
+    ['T9', 'FAILED'],
+    ['T10', 'CANCELED'],
+  ])('marks %s, a %s after SUCCESS, as a reversal and moves the transaction', async (reference, status) => {
+    await store(report(reference, 'SUCCESS'));
+    const reversal = await store(report(reference, status));
+
+    const eventId = reversal.createdEventIds[0];
+    expect(reversal.reversals).toEqual([{ eventId, report: report(reference, status), from: 'SUCCESS' }]);
+    const transaction = await transactionRepository.findTransaction(database.handle.db, 'bank-x', reference);
+    expect(transaction).toMatchObject({ status, status_event_id: eventId, event_count: 2 });
+    expect(await history(reference)).toEqual(['1:SUCCESS', `2:${status} (reversal)`]);
+    const { data } = await paymentEvent(eventId);
+    expect(data).toMatchObject({ status, reversal: true });
+    expect(data).not.toHaveProperty('stale');
+  });
+
+  it('keeps a SUCCESS after FAILED stale and the transaction FAILED', async () => {
+    const failed = await store(report('T11', 'FAILED'));
+    const late = await store(report('T11', 'SUCCESS'));
+
+    expect(late.reversals).toEqual([]);
+    const transaction = await transactionRepository.findTransaction(database.handle.db, 'bank-x', 'T11');
+    expect(transaction).toMatchObject({ status: 'FAILED', status_event_id: failed.createdEventIds[0] });
+    expect(await history('T11')).toEqual(['1:FAILED', '2:SUCCESS (stale)']);
+    const { data } = await paymentEvent(late.createdEventIds[0]);
+    expect(data).toMatchObject({ stale: true });
+    expect(data).not.toHaveProperty('reversal');
+  });
+
+  it('keeps a FAILED after REFUNDED stale, not a reversal: the money already went back', async () => {
+    await store(report('T12', 'SUCCESS'));
+    const refunded = await store(report('T12', 'REFUNDED'));
+    const late = await store(report('T12', 'FAILED'));
+
+    expect(late.reversals).toEqual([]);
+    const transaction = await transactionRepository.findTransaction(database.handle.db, 'bank-x', 'T12');
+    expect(transaction).toMatchObject({ status: 'REFUNDED', status_event_id: refunded.createdEventIds[0] });
+    expect(await history('T12')).toEqual(['1:SUCCESS', '2:REFUNDED', '3:FAILED (stale)']);
+  });
+
   it('makes no event for a repeated report and names the event it repeats', async () => {
     const first = await store(report('T3', 'FAILED'));
     const again = await store(report('T3', 'FAILED'));
 
-    expect(again).toEqual({ createdEventIds: [], createdReports: [], duplicateOf: first.createdEventIds });
+    expect(again).toEqual({ createdEventIds: [], createdReports: [], duplicateOf: first.createdEventIds, reversals: [] });
     expect(await history('T3')).toEqual(['1:FAILED']);
   });
 

@@ -15,10 +15,21 @@ describe('applyReport', () => {
   });
 
   it.each<[Status, Status]>([
-    ['SUCCESS', 'PENDING'],
     ['SUCCESS', 'FAILED'],
+    ['SUCCESS', 'CANCELED'],
+  ])('calls %s → %s a reversal', (from, to) => {
+    expect(applyReport(from, to)).toBe('reversal');
+  });
+
+  it.each<[Status, Status]>([
+    ['SUCCESS', 'PENDING'],
+    ['SUCCESS', 'NOT_FOUND'],
     ['FAILED', 'SUCCESS'],
+    ['CANCELED', 'SUCCESS'],
     ['REFUNDED', 'SUCCESS'],
+    ['REFUNDED', 'FAILED'],
+    ['REFUNDED', 'CANCELED'],
+    ['FAILED', 'CANCELED'],
     ['CANCELED', 'PENDING'],
     ['NOT_FOUND', 'SUCCESS'],
   ])('calls %s → %s stale', (from, to) => {

@@ -4,6 +4,8 @@ import { parseBillerDate, parseBillerMessage } from './biller-message';
 
 type Query = Readonly<Record<string, unknown>>;
 
+// Limits count Unicode code points, as ajv's maxLength does on the SNAP routes, so a reference
+// has one limit whichever route brings it (an emoji is one character, not two UTF-16 units).
 const MAX_REFID = 64;
 const MAX_FIELD = 2048;
 
@@ -16,11 +18,11 @@ export function toBillerReport(sourceId: string, query: Query, receivedAt: Date)
   const refid = single(query, 'refid');
   if (status !== '0' && status !== '1') throw invalid('status must be 0 or 1');
   if (refid === undefined || refid === '') throw invalid('refid is required');
-  if (refid.length > MAX_REFID) throw invalid(`refid must be at most ${MAX_REFID} characters`);
+  if (longerThan(refid, MAX_REFID)) throw invalid(`refid must be at most ${MAX_REFID} characters`);
   if (/[\u0000-\u001f\u007f]/.test(refid)) throw invalid('refid must not contain control characters');
   const [product, qty, dest, message] = (['product', 'qty', 'dest', 'message'] as const).map((name) => {
     const value = single(query, name);
-    if (value !== undefined && value.length > MAX_FIELD) throw invalid(`${name} must be at most ${MAX_FIELD} characters`);
+    if (value !== undefined && longerThan(value, MAX_FIELD)) throw invalid(`${name} must be at most ${MAX_FIELD} characters`);
     return value ?? null;
   });
   const parsed = message ? parseBillerMessage(message) : null;
@@ -45,6 +47,12 @@ export function toBillerReport(sourceId: string, query: Query, receivedAt: Date)
       messageStatus: parsed?.word ?? null,
     },
   };
+}
+
+/** Whether `value` has more than `max` code points. */
+function longerThan(value: string, max: number): boolean {
+  // A string never has more code points than UTF-16 units, so only a long one is counted.
+  return value.length > max && [...value].length > max;
 }
 
 function single(query: Query, name: string): string | undefined {

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import pino from 'pino';
 import request from 'supertest';
+import { createPublicApp } from '../../../src/app';
 import type { Config } from '../../../src/config/config';
 import { buildApps } from '../../support/app';
-import { BILLER_TOKEN, billerSource, buildConfig } from '../../support/config';
+import { ADMIN_TOKEN, BILLER_TOKEN, billerSource, buildConfig } from '../../support/config';
 import { type TestDatabase, clearTables, countEvents, createTestDatabase } from '../../support/database';
 import { snapSource } from '../../support/snap';
+
+// One emoji: a single code point, two UTF-16 units, four UTF-8 bytes.
+const EMOJI = '\u{1F600}';
 
 const SUCCESS_QUERY =
   'status=0&refid=TRX-1001&product=banktrf&qty=1&dest=2222222222' +
@@ -151,6 +156,61 @@ describe('GET /callbacks/biller/:sourceId', () => {
 
   it('accepts a refid of exactly 64 characters', async () => {
     await request(app(open())).get(`/callbacks/biller/biller-a?status=0&refid=${'R'.repeat(64)}`).expect(200, 'OK');
+  });
+
+  it('counts refid in code points, as the SNAP routes do: 64 emoji (128 UTF-16 units) are accepted', async () => {
+    const refid = EMOJI.repeat(64);
+
+    await request(app(open())).get(`/callbacks/biller/biller-a?status=0&refid=${encodeURIComponent(refid)}`).expect(200, 'OK');
+
+    const [event] = await database.handle.db.selectFrom('events').select('reference').execute();
+    expect(event?.reference).toBe(refid);
+  });
+
+  it('answers 400 to a refid of 65 emoji', async () => {
+    const res = await request(app(open())).get(`/callbacks/biller/biller-a?status=0&refid=${encodeURIComponent(EMOJI.repeat(65))}`);
+
+    expect([res.status, res.text]).toEqual([400, 'refid must be at most 64 characters']);
+    expect(await eventCount()).toBe(0);
+  });
+
+  it('counts the other fields in code points too', async () => {
+    const fits = `${'p'.repeat(2047)}${EMOJI}`;
+    const tooLong = `${'p'.repeat(2048)}${EMOJI}`;
+
+    const accepted = await request(app(open())).get(`/callbacks/biller/biller-a?status=0&refid=A&product=${encodeURIComponent(fits)}`);
+    const refused = await request(app(open())).get(`/callbacks/biller/biller-a?status=0&refid=B&product=${encodeURIComponent(tooLong)}`);
+
+    expect([accepted.status, accepted.text]).toEqual([200, 'OK']);
+    expect([refused.status, refused.text]).toEqual([400, 'product must be at most 2048 characters']);
+  });
+});
+
+describe('a FAILED after SUCCESS for the same refid (a reversal)', () => {
+  it('answers OK to both, moves the transaction to FAILED, marks the event, counts and logs it', async () => {
+    const apps = buildApps(database);
+    const logLines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    const publicApp = createPublicApp({ ...apps.deps, logger });
+    const admin = (path: string) => request(apps.adminApp).get(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+
+    await request(publicApp).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=0&refid=REV-1`).expect(200, 'OK');
+    await request(publicApp).get(`/callbacks/biller/biller-a/${BILLER_TOKEN}?status=1&refid=REV-1`).expect(200, 'OK');
+
+    const transaction = (await admin('/admin/transactions/biller-a/REV-1')).body;
+    expect(transaction.status).toBe('FAILED');
+    const [sale, reversal] = transaction.events;
+    expect(transaction.statusEventId).toBe(reversal.id);
+    expect(sale.data).not.toHaveProperty('reversal');
+    expect(reversal.data).toMatchObject({ status: 'FAILED', reversal: true });
+    expect(reversal.data).not.toHaveProperty('stale');
+    const metrics = (await admin('/metrics')).text;
+    expect(metrics).toContain('receiver_reversals_total{source="biller-a",channel="biller",status="FAILED"} 1');
+    const warnings = logLines.filter((line) => typeof line.msg === 'string' && line.msg.startsWith('reversal:'));
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 40, eventId: reversal.id, source: 'biller-a', reference: 'REV-1', from: 'SUCCESS', to: 'FAILED' }),
+    ]);
+    expect(JSON.stringify(logLines)).not.toContain(BILLER_TOKEN);
   });
 });
 
