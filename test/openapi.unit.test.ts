@@ -79,7 +79,8 @@ function routesOf(app: Express): string[] {
         const paths = typeof layer.route.path === 'string' ? [layer.route.path] : layer.route.path;
         for (const path of paths.flatMap((p) => expandOptionalParts(prefix + p))) {
           for (const [method, on] of Object.entries(layer.route.methods)) {
-            if (on) found.add(`${method.toUpperCase()} ${toOpenApiPath(path)}`);
+            // `all` layers only guard a path (405 for other methods, 413): each route's own 405 and 413 answers.
+            if (on && method !== '_all') found.add(`${method.toUpperCase()} ${toOpenApiPath(path)}`);
           }
         }
       } else if (layer.handle?.stack) {

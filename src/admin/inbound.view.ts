@@ -15,6 +15,7 @@ export function toInboundView(row: InboundRecordRow) {
     body: row.body,
     outcome: row.outcome,
     reason: row.reason,
+    signature: row.signature_form === null ? null : { form: row.signature_form, path: row.signature_path },
     response: { status: row.response_status, body: row.response_body },
   };
 }

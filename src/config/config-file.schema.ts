@@ -32,6 +32,7 @@ export interface SnapSourceEntry {
   accessTokenTtlSeconds?: number;
   rateLimitPerMinute?: number;
   maxBulkItems?: number;
+  signaturePathPrefix?: string;
 }
 
 export interface SubscriberEntry {
@@ -106,6 +107,8 @@ export const configFileSchema = {
               accessTokenTtlSeconds: { type: 'integer', minimum: 60, maximum: 86_400 },
               rateLimitPerMinute: rateLimit,
               maxBulkItems: { type: 'integer', minimum: 1, maximum: 100_000 },
+              // What a proxy in front strips from the path the provider signed, e.g. `/receiver`.
+              signaturePathPrefix: { type: 'string', pattern: '^(/[A-Za-z0-9._~!$&\'()*+,;=:@%-]+)+$', maxLength: 256 },
             },
             required: ['id', 'type', 'partnerId', 'signature', 'publicKey'],
             additionalProperties: false,

@@ -23,6 +23,8 @@ export interface SnapSource {
   readonly accessTokenTtlSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly maxBulkItems: number;
+  /** A prefix the provider signed that a proxy in front strips (`/receiver`); tried after the path as received. */
+  readonly signaturePathPrefix: string | null;
 }
 
 export type Source = BillerSource | SnapSource;

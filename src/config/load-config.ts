@@ -102,6 +102,7 @@ function resolveSource(entry: SourceEntry, at: string, secrets: SecretResolver):
     accessTokenTtlSeconds: entry.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
     rateLimitPerMinute,
     maxBulkItems: entry.maxBulkItems ?? DEFAULT_MAX_BULK_ITEMS,
+    signaturePathPrefix: entry.signaturePathPrefix ?? null,
   };
 }
 

@@ -10,7 +10,8 @@ export function describeRequest(
   clock: Clock,
   channel: string,
   sourceId: string | null,
-  body: string | null,
+  body: string | Buffer | null,
+  signature: InboundRequest['signature'] = null,
 ): InboundRequest {
   return {
     id: newId('inb', clock),
@@ -22,6 +23,7 @@ export function describeRequest(
     method: req.method,
     url: redactUrl(req.originalUrl),
     headers: redactHeaders(req.headers),
-    body,
+    body: Buffer.isBuffer(body) ? body.toString('utf8') : body,
+    signature,
   };
 }

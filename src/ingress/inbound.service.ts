@@ -3,6 +3,7 @@ import type { StatusReport } from '../events/event';
 import * as eventService from '../events/event.service';
 import * as inboundRepository from './inbound.repository';
 import type { InboundOutcome } from './inbound.table';
+import { KEPT_BODY_BYTES } from './request-limits';
 
 /** A provider's request as it is kept: secrets already redacted. */
 export interface InboundRequest {
@@ -16,6 +17,8 @@ export interface InboundRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | null;
+  /** For signed requests: which body form and path the signature matched (CONTRACT 3.2). */
+  readonly signature?: { readonly form: string; readonly path: string } | null;
 }
 
 export interface Answer {
@@ -62,9 +65,16 @@ export async function storeRepeatIn(trx: Trx, request: InboundRequest, reason: s
   await inboundRepository.insertInbound(trx, toRow(request, 'duplicate', reason, answer));
 }
 
-/** Keeps a refused request and the answer it got. */
+/** Keeps a refused request and the answer it got, with at most the first 4 KiB of its body. */
 export async function storeRejected(db: Db, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
-  await inboundRepository.insertInbound(db, toRow(request, 'rejected', reason, answer));
+  const body = request.body === null ? null : cutToKeptLength(request.body);
+  await inboundRepository.insertInbound(db, toRow({ ...request, body }, 'rejected', reason, answer));
+}
+
+function cutToKeptLength(body: string): string {
+  if (body.length <= KEPT_BODY_BYTES / 4) return body;
+  const bytes = Buffer.from(body, 'utf8');
+  return bytes.length <= KEPT_BODY_BYTES ? body : bytes.subarray(0, KEPT_BODY_BYTES).toString('utf8');
 }
 
 function toRow(request: InboundRequest, outcome: InboundOutcome, reason: string | null, answer: Answer) {
@@ -83,5 +93,7 @@ function toRow(request: InboundRequest, outcome: InboundOutcome, reason: string 
     reason,
     response_status: answer.status,
     response_body: answer.body,
+    signature_form: request.signature?.form ?? null,
+    signature_path: request.signature?.path ?? null,
   };
 }

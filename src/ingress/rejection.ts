@@ -4,7 +4,9 @@ export type RejectionKind =
   | 'ip_not_allowed'
   | 'rate_limited'
   | 'bad_credentials'
-  | 'invalid_request';
+  | 'invalid_request'
+  | 'method_not_allowed'
+  | 'too_large';
 
 /** A refusal of a provider's request. Plain domain error: no HTTP in it. */
 export class Rejection extends Error {

@@ -10,6 +10,7 @@ import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import { createRateLimits, sourceOf } from '../rate-limit';
 import { Rejection, type RejectionKind } from '../rejection';
+import { keptBodyOf, onlyMethod, refuseDeclaredOversize } from '../request-limits';
 import { toBillerReport } from './biller-report';
 
 const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>> = {
@@ -18,6 +19,8 @@ const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>>
   bad_credentials: { status: 403, body: 'Forbidden' },
   rate_limited: { status: 429, body: 'Too Many Requests' },
   invalid_request: { status: 400, body: 'Bad Request' },
+  method_not_allowed: { status: 405, body: 'Method Not Allowed' },
+  too_large: { status: 413, body: 'Payload Too Large' },
 };
 
 /** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
@@ -55,7 +58,7 @@ export function billerRoutes(deps: AppDeps): Router {
     const answer = { status: 200, body: 'OK' };
     const started = performance.now();
     const result = await inboundService.storeAccepted(db, ingest, inbound, [report], answer);
-    countStored(metrics, source.id, 'biller', result, (performance.now() - started) / 1000);
+    countStored(metrics, req.log, source.id, 'biller', result, (performance.now() - started) / 1000);
     if (result.createdEventIds.length > 0) outbox.wake();
     req.log.info({ inboundId: inbound.id, events: result.createdEventIds, duplicateOf: result.duplicateOf }, 'biller reversal stored');
     res.status(answer.status).type('text/plain').send(answer.body);
@@ -69,7 +72,7 @@ export function billerRoutes(deps: AppDeps): Router {
     const answer = ANSWERS[error.kind];
     const body = error.kind === 'invalid_request' ? error.detail : answer.body;
     const source = (res.locals as { source?: BillerSource }).source;
-    const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, null);
+    const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, keptBodyOf(req, res));
     try {
       await inboundService.storeRejected(db, inbound, error.detail, { status: answer.status, body });
     } catch (storeError) {
@@ -81,7 +84,10 @@ export function billerRoutes(deps: AppDeps): Router {
   };
 
   const router = Router();
-  router.get('/callbacks/biller/:sourceId{/:token}', identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, accept);
+  const path = '/callbacks/biller/:sourceId{/:token}';
+  // Every method passes the limits first, so anything but GET gets a 405, HEAD too (express would run the GET route).
+  router.all(path, onlyMethod('GET'), refuseDeclaredOversize);
+  router.get(path, identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, accept);
   router.use('/callbacks/biller', answerRejection);
   return router;
 }

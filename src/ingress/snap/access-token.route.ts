@@ -5,7 +5,8 @@ import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import * as accessTokenRepository from './access-token.repository';
 import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
-import { accessTokenStringToSign, sha256Hex, verifyRsaSha256 } from './snap-crypto';
+import { MAX_JSON_DEPTH, parseBody, sha256Hex } from './body-forms';
+import { accessTokenStringToSign, verifyRsaSha256 } from './snap-crypto';
 import { SnapRejection } from './snap-rejection';
 import { jakartaTimestamp } from './snap-time';
 
@@ -50,14 +51,11 @@ export function issueAccessToken(deps: AppDeps): RequestHandler {
 }
 
 /** `{"grantType":"client_credentials"}`; `grant_type` too, as some provider SDKs send it. */
-function checkGrantType(rawBody: string): void {
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    throw new SnapRejection('bad_request', 'body');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SnapRejection('bad_request', 'body');
+function checkGrantType(rawBody: Buffer): void {
+  const parsed = parseBody(rawBody);
+  if (!parsed.ok) throw new SnapRejection('bad_request', parsed.reason === 'too_deep' ? `JSON nested deeper than ${MAX_JSON_DEPTH} levels` : 'not JSON');
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SnapRejection('bad_request', 'not a JSON object');
   const record = body as Record<string, unknown>;
   const grantType = record.grantType ?? record.grant_type;
   if (grantType === undefined || grantType === '') throw new SnapRejection('missing_field', 'grantType');

@@ -9,7 +9,8 @@ import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import * as accessTokenRepository from './access-token.repository';
 import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
-import { asymmetricStringToSign, minifiedBody, sha256Hex, symmetricStringToSign, verifyHmacSha512, verifyRsaSha256 } from './snap-crypto';
+import { MAX_JSON_DEPTH, parseBody, sha256Hex } from './body-forms';
+import { verifyNotifySignature } from './snap-crypto';
 import { reportsFrom } from './notify-specs';
 import { SnapRejection } from './snap-rejection';
 import * as snapRequestRepository from './snap-request.repository';
@@ -28,7 +29,8 @@ export interface NotifySpec<B> {
   readonly successFields?: (body: B) => Record<string, unknown>;
 }
 
-const EXTERNAL_ID = /^[A-Za-z0-9-]{1,36}$/;
+// 1–64 visible ASCII characters: DOKU's SDK sends a 50-character `uuid-epochMillis`, the seeds 32 digits.
+const EXTERNAL_ID = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * CONTRACT 3.2, after source, IP and rate limit: headers, timestamp, token, signature, JSON,
@@ -38,49 +40,40 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
   const { db, clock, outbox, metrics } = deps;
   const ingest = { clock, subscribers: deps.config.subscribers };
   return async (req, res) => {
-    const { source, publicKey } = snapEntryOf(res);
-    const symmetric = source.signature === 'symmetric';
+    const { source, notifyKey } = snapEntryOf(res);
+    const symmetric = notifyKey.mode === 'symmetric';
     requireHeaders(req, ['X-TIMESTAMP', 'X-SIGNATURE', 'X-PARTNER-ID', 'X-EXTERNAL-ID', 'CHANNEL-ID', ...(symmetric ? ['Authorization'] : [])]);
     const timestamp = checkTimestamp(req, clock, source.timestampToleranceSeconds);
     const externalId = req.get('X-EXTERNAL-ID') ?? '';
     if (!EXTERNAL_ID.test(externalId)) throw new SnapRejection('invalid_field', 'X-EXTERNAL-ID');
 
+    const accessToken = symmetric ? await validAccessToken(deps, req.get('Authorization'), source.id) : '';
     const rawBody = rawBodyOf(req);
-    const signature = req.get('X-SIGNATURE') ?? '';
-    if (symmetric) {
-      const accessToken = /^Bearer (\S+)$/.exec(req.get('Authorization') ?? '')?.[1];
-      const now = clock.now().toISOString();
-      if (!accessToken || !(await accessTokenRepository.isValid(db, sha256Hex(accessToken), source.id, now))) {
-        throw new SnapRejection('invalid_token', 'Authorization', 'bad_credentials');
-      }
-      const stringToSign = symmetricStringToSign(req.originalUrl, accessToken, rawBody, timestamp);
-      if (!verifyHmacSha512(source.clientSecret ?? '', stringToSign, signature)) throw invalidSignature();
-    } else if (!verifyRsaSha256(publicKey, asymmetricStringToSign(req.originalUrl, rawBody, timestamp), signature)) {
-      throw invalidSignature();
-    }
+    const signed = { target: req.originalUrl, rawBody, timestamp, signature: req.get('X-SIGNATURE') ?? '', accessToken };
+    const signature = verifyNotifySignature(notifyKey, signed, source.signaturePathPrefix);
+    if (!signature) throw new SnapRejection('unauthorized', 'Invalid Signature', 'bad_credentials');
+    // Refusals from here on are of a request the provider really sent: keep how it was signed.
+    res.locals.signature = signature;
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawBody);
-    } catch {
-      throw new SnapRejection('bad_request', 'body');
-    }
-    const { body, reports } = reportsFrom(spec, parsed, source);
+    const parsed = parseBody(rawBody);
+    if (!parsed.ok) throw new SnapRejection('bad_request', parsed.reason === 'too_deep' ? `JSON nested deeper than ${MAX_JSON_DEPTH} levels` : 'not JSON');
+    const { body, reports } = reportsFrom(spec, parsed.value, source);
 
     const answer = {
       status: 200,
       body: { responseCode: `200${spec.service}00`, responseMessage: 'Successful', ...spec.successFields?.(body) },
     };
-    const inbound = describeRequest(req, clock, spec.channel, source.id, rawBody);
-    const key = { sourceId: source.id, externalId, jakartaDay: jakartaDay(clock.now()) };
-    const bodyHash = sha256Hex(minifiedBody(rawBody));
+    const inbound = describeRequest(req, clock, spec.channel, source.id, rawBody, signature);
+    const key = { sourceId: source.id, channel: spec.channel, externalId, jakartaDay: jakartaDay(clock.now()) };
+    // Whitespace and escapes do not make another request: a retry spaced differently is the same one.
+    const bodyHash = sha256Hex(JSON.stringify(parsed.value));
     const started = performance.now();
     const given = await db.transaction().execute(async (trx) => {
       const claimed = await snapRequestRepository.claim(trx, {
         source_id: key.sourceId,
+        channel: key.channel,
         external_id: key.externalId,
         jakarta_day: key.jakartaDay,
-        channel: spec.channel,
         body_hash: bodyHash,
         inbound_id: inbound.id,
         response_status: answer.status,
@@ -92,25 +85,35 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
           status: answer.status,
           body: JSON.stringify(answer.body),
         });
-        req.log.info({ inboundId: inbound.id, events: stored.createdEventIds, duplicateOf: stored.duplicateOf }, 'SNAP notify stored');
-        countStored(metrics, source.id, spec.channel, stored, (performance.now() - started) / 1000);
-        return answer;
+        return { ...answer, stored };
       }
       const first = await snapRequestRepository.find(trx, key);
-      if (first.body_hash !== bodyHash || first.channel !== spec.channel) {
+      if (first.body_hash !== bodyHash) {
         throw new SnapRejection('conflict', 'X-EXTERNAL-ID');
       }
       // The same request again: the first answer again, and nothing new but the record of it.
       const repeated = { status: first.response_status, body: first.response_body };
       await inboundService.storeRepeatIn(trx, inbound, `repeat of ${first.inbound_id} (same X-EXTERNAL-ID and body)`, repeated);
-      metrics.inboundRequest(source.id, spec.channel, 'duplicate');
-      return { status: first.response_status, body: JSON.parse(first.response_body) as Record<string, unknown> };
+      return { status: first.response_status, body: JSON.parse(first.response_body) as Record<string, unknown>, stored: null };
     });
-    outbox.wake();
+    // Counted and logged only once committed: a failed commit must not report a reversal that is not stored.
+    if (given.stored) {
+      req.log.info({ inboundId: inbound.id, events: given.stored.createdEventIds, duplicateOf: given.stored.duplicateOf }, 'SNAP notify stored');
+      countStored(metrics, req.log, source.id, spec.channel, given.stored, (performance.now() - started) / 1000);
+      if (given.stored.createdEventIds.length > 0) outbox.wake();
+    } else {
+      metrics.inboundRequest(source.id, spec.channel, 'duplicate');
+    }
     res.status(given.status).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(given.body);
   };
 }
 
-function invalidSignature(): SnapRejection {
-  return new SnapRejection('unauthorized', 'Invalid Signature', 'bad_credentials');
+/** The Bearer token of a symmetric notify, when it was issued to this source and has not expired. */
+async function validAccessToken(deps: AppDeps, authorization: string | undefined, sourceId: string): Promise<string> {
+  const accessToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  const now = deps.clock.now().toISOString();
+  if (!accessToken || !(await accessTokenRepository.isValid(deps.db, sha256Hex(accessToken), sourceId, now))) {
+    throw new SnapRejection('invalid_token', 'Authorization', 'bad_credentials');
+  }
+  return accessToken;
 }

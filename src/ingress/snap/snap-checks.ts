@@ -5,30 +5,38 @@ import type { Clock } from '../../clock';
 import { type AllowList, createAllowList } from '../allowlist';
 import { clientIp } from '../client-ip';
 import { Rejection } from '../rejection';
+import type { NotifyKey } from './snap-crypto';
 import { SnapRejection } from './snap-rejection';
 import { parseXTimestamp } from './snap-time';
 
 export interface SnapEntry {
   readonly source: SnapSource;
   readonly allowList: AllowList;
+  /** Verifies access-token requests (and asymmetric notifies). */
   readonly publicKey: KeyObject;
+  /** Verifies notifies, in the source's signature mode. */
+  readonly notifyKey: NotifyKey;
 }
 
 /** SNAP sources by partnerId, with their allowlists and parsed keys, built once. */
 export function indexSnapSources(sources: readonly SnapSource[]): ReadonlyMap<string, SnapEntry> {
   return new Map(
-    sources.map((source) => [
-      source.partnerId,
-      { source, allowList: createAllowList(source.allowedIps), publicKey: createPublicKey(source.publicKey) },
-    ]),
+    sources.map((source) => {
+      const publicKey = createPublicKey(source.publicKey);
+      const notifyKey: NotifyKey =
+        source.signature === 'symmetric' ? { mode: 'symmetric', clientSecret: source.clientSecret ?? '' } : { mode: 'asymmetric', publicKey };
+      return [source.partnerId, { source, allowList: createAllowList(source.allowedIps), publicKey, notifyKey }];
+    }),
   );
 }
 
-/** Checks 1 and 2: the source named by `header`, then its IP allowlist. */
+/** The first checks: `header` present, the source it names, then that source's IP allowlist. */
 export function identifySnapSource(entries: ReadonlyMap<string, SnapEntry>, header: string): RequestHandler {
   return (req, res, next) => {
-    const entry = entries.get(req.get(header) ?? '');
-    if (!entry) throw new Rejection('unknown_source', `unknown ${header} "${(req.get(header) ?? '').slice(0, 64)}"`);
+    const named = req.get(header);
+    if (!named) throw new SnapRejection('missing_field', header);
+    const entry = entries.get(named);
+    if (!entry) throw new Rejection('unknown_source', `unknown ${header} "${named.slice(0, 64)}"`);
     res.locals.source = entry.source;
     res.locals.snap = entry;
     if (!entry.allowList.allows(clientIp(req))) throw new Rejection('ip_not_allowed', 'IP not allowed');
@@ -42,10 +50,12 @@ export function snapEntryOf(res: { locals: Record<string, unknown> }): SnapEntry
   return entry;
 }
 
-/** The raw body as text (express.raw ran before); empty when there was none. */
-export function rawBodyOf(req: Request): string {
-  return Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+/** The body exactly as sent (readRawBody ran before); empty when there was none. */
+export function rawBodyOf(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : EMPTY;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export function requireHeaders(req: Request, names: readonly string[]): void {
   for (const name of names) {

@@ -7,7 +7,9 @@ export type SnapCase =
   | 'missing_field' // 400SS02
   | 'unauthorized' // 401SS00
   | 'invalid_token' // 401SS01
+  | 'method_not_allowed' // 405SS00
   | 'conflict' // 409SS00
+  | 'too_large' // 413SS00
   | 'too_many_requests' // 429SS00
   | 'general_error'; // 500SS00
 
@@ -17,7 +19,9 @@ const CASES: Readonly<Record<SnapCase, { http: number; code: string; message: (d
   missing_field: { http: 400, code: '02', message: (field) => `Invalid Mandatory Field ${field}` },
   unauthorized: { http: 401, code: '00', message: (reason) => `Unauthorized. ${reason}` },
   invalid_token: { http: 401, code: '01', message: () => 'Invalid Token (B2B)' },
+  method_not_allowed: { http: 405, code: '00', message: () => 'Requested Function Is Not Supported' },
   conflict: { http: 409, code: '00', message: () => 'Conflict' },
+  too_large: { http: 413, code: '00', message: () => 'Payload Too Large' },
   too_many_requests: { http: 429, code: '00', message: () => 'Too Many Requests' },
   general_error: { http: 500, code: '00', message: () => 'General Error' },
 };
@@ -59,5 +63,9 @@ export function answerFor(service: string, error: Rejection, unknownSourceReason
       return snapAnswer(service, 'unauthorized', error.detail);
     case 'invalid_request':
       return snapAnswer(service, 'bad_request');
+    case 'method_not_allowed':
+      return snapAnswer(service, 'method_not_allowed');
+    case 'too_large':
+      return snapAnswer(service, 'too_large');
   }
 }

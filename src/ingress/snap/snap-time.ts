@@ -1,7 +1,8 @@
 const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
 
-// ISO-8601 with an explicit offset (`+07:00` or `Z`), fractional seconds allowed.
-const X_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+// ISO-8601 with an explicit, real offset (`Z` or ±hh:mm, hours 00–14, minutes 00–59), fractional
+// seconds allowed.
+const X_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](?:0\d|1[0-4]):[0-5]\d)$/;
 
 /** Milliseconds since the epoch, or null when the header is not in the SNAP format. */
 export function parseXTimestamp(value: string): number | null {

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, Router } from 'express';
+import { type ErrorRequestHandler, Router } from 'express';
 import type { SnapSource } from '../../config/config';
 import type { AppDeps } from '../../deps';
 import { httpStatusOf } from '../../http-status';
@@ -7,37 +7,40 @@ import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import { createRateLimits } from '../rate-limit';
 import { Rejection } from '../rejection';
+import { keptBodyOf, onlyMethod, readRawBody, refuseDeclaredOversize } from '../request-limits';
 import { ACCESS_TOKEN_PATH, ACCESS_TOKEN_SERVICE, issueAccessToken } from './access-token.route';
 import { BULK_CASHIN, QR_CPM } from './notify-specs';
 import { type NotifySpec, handleNotify } from './notify.route';
 import { identifySnapSource, indexSnapSources } from './snap-checks';
+import type { SignatureMatch } from './snap-crypto';
 import { SnapRejection, answerFor, snapAnswer } from './snap-rejection';
 import { jakartaTimestamp } from './snap-time';
-
-const MAX_BODY = '1mb';
 
 /** CONTRACT 3.2: the access-token route and both notify routes, with SNAP answers throughout. */
 export function snapRoutes(deps: AppDeps): Router {
   const entries = indexSnapSources(deps.config.sources.filter((s): s is SnapSource => s.type === 'snap'));
-  // Body read after the header-only checks, so an unknown caller cannot make us read a megabyte.
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
   const router = Router();
+  // Method and declared size come before any check, for every method (so others get a 405); the
+  // body itself is read after the header-only checks, so an unknown caller cannot make us read a megabyte.
+  const limits = [onlyMethod('POST'), refuseDeclaredOversize];
 
+  router.all(ACCESS_TOKEN_PATH, ...limits);
   router.post(
     ACCESS_TOKEN_PATH,
     identifySnapSource(entries, 'X-CLIENT-KEY'),
     ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
-    rawBody,
+    readRawBody,
     issueAccessToken(deps),
   );
   router.use(ACCESS_TOKEN_PATH, answerRejection(deps, ACCESS_TOKEN_SERVICE, 'snap.access-token', 'Unknown client'));
 
   const mountNotify = <B>(spec: NotifySpec<B>) => {
+    router.all(spec.path, ...limits);
     router.post(
       spec.path,
       identifySnapSource(entries, 'X-PARTNER-ID'),
       ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
-      rawBody,
+      readRawBody,
       handleNotify(deps, spec),
     );
     router.use(spec.path, answerRejection(deps, spec.service, spec.channel, 'Unknown partner'));
@@ -54,9 +57,8 @@ function answerRejection(deps: AppDeps, service: string, channel: string, unknow
     let reason: string;
     if (error instanceof Rejection) {
       answer = answerFor(service, error, unknownSourceReason);
-      reason = error instanceof SnapRejection ? `${answer.body.responseMessage}` : error.detail;
+      reason = rejectionReason(answer.body.responseMessage, error);
     } else if (httpStatusOf(error) < 500) {
-      // The body parser's complaints: too large, or not decodable.
       answer = snapAnswer(service, 'bad_request');
       reason = `body not readable (${httpStatusOf(error)})`;
     } else {
@@ -65,8 +67,8 @@ function answerRejection(deps: AppDeps, service: string, channel: string, unknow
       reason = 'internal error';
     }
     const source = (res.locals as { source?: SnapSource }).source;
-    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : null;
-    const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, body);
+    const signature = (res.locals as { signature?: SignatureMatch }).signature ?? null;
+    const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, keptBodyOf(req, res), signature);
     try {
       await inboundService.storeRejected(deps.db, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
     } catch (storeError) {
@@ -77,4 +79,10 @@ function answerRejection(deps: AppDeps, service: string, channel: string, unknow
     if (res.headersSent) return;
     res.status(answer.status).set('X-TIMESTAMP', jakartaTimestamp(deps.clock.now())).json(answer.body);
   };
+}
+
+/** What the inbound record says: the answer's message, and the detail when it adds something. */
+function rejectionReason(message: string, error: Rejection): string {
+  if (!(error instanceof SnapRejection)) return error.detail;
+  return message.includes(error.detail) ? message : `${message}: ${error.detail}`;
 }

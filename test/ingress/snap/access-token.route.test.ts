@@ -86,7 +86,7 @@ describe('POST /v1.0/access-token/b2b', () => {
 
   it.each<[string, Parameters<typeof tokenRequest>[0], number, string, string]>([
     ['an unknown client', { headers: { 'X-CLIENT-KEY': 'nobody' } }, 401, '4017300', 'Unauthorized. Unknown client'],
-    ['no X-CLIENT-KEY', { headers: { 'X-CLIENT-KEY': undefined } }, 401, '4017300', 'Unauthorized. Unknown client'],
+    ['no X-CLIENT-KEY', { headers: { 'X-CLIENT-KEY': undefined } }, 400, '4007302', 'Invalid Mandatory Field X-CLIENT-KEY'],
     ['a disallowed IP', { config: buildConfig({ sources: [snapSource({ allowedIps: ['203.0.113.10'] })] }) }, 401, '4017300', 'Unauthorized. IP not allowed'],
     ['no X-TIMESTAMP', { headers: { 'X-TIMESTAMP': '' } }, 400, '4007302', 'Invalid Mandatory Field X-TIMESTAMP'],
     ['no X-SIGNATURE', { headers: { 'X-SIGNATURE': undefined } }, 400, '4007302', 'Invalid Mandatory Field X-SIGNATURE'],
