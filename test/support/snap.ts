@@ -37,19 +37,19 @@ export const providerSigner = {
   accessToken(clientId: string, timestamp: string, privateKey = TEST_PRIVATE_KEY): string {
     return sign('sha256', Buffer.from(`${clientId}|${timestamp}`), createPrivateKey(privateKey)).toString('base64');
   },
-  symmetric(path: string, accessToken: string, body: string, timestamp: string, secret = CLIENT_SECRET): string {
+  symmetric(path: string, accessToken: string, body: string | Buffer, timestamp: string, secret = CLIENT_SECRET): string {
     const stringToSign = `POST:${path}:${accessToken}:${bodyHash(body)}:${timestamp}`;
     return createHmac('sha512', secret).update(stringToSign).digest('base64');
   },
-  asymmetric(path: string, body: string, timestamp: string, privateKey = TEST_PRIVATE_KEY): string {
+  asymmetric(path: string, body: string | Buffer, timestamp: string, privateKey = TEST_PRIVATE_KEY): string {
     const stringToSign = `POST:${path}:${bodyHash(body)}:${timestamp}`;
     return sign('sha256', Buffer.from(stringToSign), createPrivateKey(privateKey)).toString('base64');
   },
 };
 
 /** Providers sign the bytes they send; a test that wants another form passes that form here. */
-function bodyHash(body: string): string {
-  return createHash('sha256').update(body, 'utf8').digest('hex');
+function bodyHash(body: string | Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
 }
 
 /** `2026-11-22T10:00:00+07:00` for an instant. */
