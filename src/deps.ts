@@ -3,11 +3,14 @@ import type { Metrics } from './admin/metrics';
 import type { Clock } from './clock';
 import type { Config } from './config/config';
 import type { Db } from './db/database';
+import type { DatabaseHealth } from './db/health';
 
 /** What the express apps need; tests build their own. */
 export interface AppDeps {
   readonly config: Config;
   readonly db: Db;
+  /** Whether writes go through (`/readyz`). */
+  readonly health: DatabaseHealth;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Told when new deliveries were committed, so they go out at once rather than at the next poll. */

@@ -10,6 +10,7 @@ import { loadConfig } from './config/load-config';
 import { type DatabaseHandle, openDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrator';
 import { DeliveryDispatcher } from './delivery/delivery.worker';
+import { type GracefulServer, graceful } from './graceful-server';
 import { createLogger } from './logger';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,7 +23,9 @@ export interface RunningService {
 
 /** config → database → migrations → listeners. Resolves once both listeners accept connections. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, {
+    onBackgroundError: (what, error) => logger.error({ err: error }, what),
+  });
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -39,11 +42,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     workers: config.deliveryWorkers,
     metrics,
   });
-  const deps = { config, db: database.db, clock: systemClock, logger, outbox: dispatcher, metrics };
+  const deps = { config, db: database.db, health: database.health, clock: systemClock, logger, outbox: dispatcher, metrics };
   const publicServer = await listen(createPublicApp(deps), config.port, config.host);
   const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
-  const publicPort = (publicServer.address() as AddressInfo).port;
-  const adminPort = (adminServer.address() as AddressInfo).port;
+  const publicPort = (publicServer.server.address() as AddressInfo).port;
+  const adminPort = (adminServer.server.address() as AddressInfo).port;
   dispatcher.start();
   const pruner = new Pruner(database.db, systemClock, logger, config.retentionDays);
   pruner.start();
@@ -51,10 +54,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, pruner, database, logger) };
 }
 
-function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
+type Listening = GracefulServer & { readonly server: Server };
+
+function listen(app: import('express').Express, port: number, host: string): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
-    server.once('listening', () => resolve(server));
+    // Tracked from the first request, so a stop finds every one in flight.
+    const tracked = { server, ...graceful(server) };
+    server.once('listening', () => resolve(tracked));
     server.once('error', reject);
   });
 }
@@ -64,16 +71,16 @@ function listen(app: import('express').Express, port: number, host: string): Pro
  * database. Deliveries not yet attempted stay pending for the next start.
  */
 async function stop(
-  servers: readonly Server[],
+  servers: readonly Listening[],
   dispatcher: DeliveryDispatcher,
   pruner: Pruner,
   database: DatabaseHandle,
   logger: Logger,
 ): Promise<void> {
-  const closing = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+  const closing = servers.map((server) => server.stop());
   const timer = setTimeout(() => {
     logger.warn('in-flight requests did not finish in time; closing their connections');
-    for (const server of servers) server.closeAllConnections();
+    for (const { server } of servers) server.closeAllConnections();
   }, SHUTDOWN_GRACE_MS);
   await Promise.all(closing);
   clearTimeout(timer);

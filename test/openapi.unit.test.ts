@@ -48,6 +48,7 @@ function buildBothApps(): Record<Listener, Express> {
   const deps: AppDeps = {
     config: buildConfig({ sources: [billerSource(), snapSource()] }),
     db: untouchable('db'),
+    health: untouchable('health'),
     clock: testClock(),
     logger: pino({ level: 'silent' }),
     outbox: { wake: () => undefined },

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, Router } from 'express';
 import { httpStatusOf } from '../http-status';
-import { isCurrent } from '../db/migrator';
+import { readinessCheck } from '../db/readiness';
 import type { AppDeps } from '../deps';
 import * as deliveryRepository from '../delivery/delivery.repository';
 import * as eventRepository from '../events/event.repository';
@@ -16,15 +16,31 @@ import { toInboundView } from './inbound.view';
 import { mountDeliveryRoutes } from './delivery.routes';
 import { mountReplayRoutes } from './replay.routes';
 
+/** Every query parameter the admin API reads; the request log hides the value of any other. */
+export const QUERY_PARAMETERS: ReadonlySet<string> = new Set([
+  'source',
+  'channel',
+  'reference',
+  'status',
+  'since',
+  'until',
+  'limit',
+  'cursor',
+  'state',
+  'subscriber',
+  'outcome',
+]);
+
 /** CONTRACT 6: health and readiness without auth; everything else behind `ADMIN_TOKEN`. */
 export function mount(app: Express, deps: AppDeps): void {
   const { db } = deps;
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const readiness = readinessCheck(db, deps.health, deps.clock);
   app.get('/readyz', async (_req, res) => {
-    const ready = await isCurrent(db).catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+    const { ready, checks } = await readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
   app.get('/metrics', requireToken(deps.config.adminToken), async (_req, res) => {

@@ -4,28 +4,38 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, type SqliteDialectConfig, SqliteDriver } from 'kysely';
 import { Pool } from 'pg';
 import type { Database, Db } from './database';
+import { GuardedDialect } from './guarded-driver';
+import { DatabaseHealth } from './health';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export interface DatabaseHandle {
   readonly db: Db;
   readonly engine: Engine;
+  /** Whether writes are going through; `/readyz` reads it. */
+  readonly health: DatabaseHealth;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   /** PostgreSQL schema to work in (tests give each file its own). */
   readonly schema?: string;
+  /** Told about connection errors that no query was waiting for (a killed or restarted server). */
+  readonly onBackgroundError?: (what: string, error: unknown) => void;
 }
 
 /** Opens the database named by DATABASE_URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
+  const health = new DatabaseHealth();
+  const report = options.onBackgroundError ?? (() => undefined);
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), health, report);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options, health, report);
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }
 
-function openSqlite(path: string): DatabaseHandle {
+type Report = (what: string, error: unknown) => void;
+
+function openSqlite(path: string, health: DatabaseHealth, report: Report): DatabaseHandle {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
@@ -35,18 +45,36 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  const dialect = new GuardedDialect(new ImmediateSqliteDialect({ database: sqlite }), health, (error) => report('rollback failed', error));
+  const db = new Kysely<Database>({ dialect });
+  return { db, engine: 'sqlite', health, close: () => db.destroy() };
 }
 
-function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
+function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth, report: Report): DatabaseHandle {
   const pool = new Pool({
     connectionString: url,
     max: 10,
+    // Fail a request fast while the server is away, rather than queueing it behind a dead pool.
+    connectionTimeoutMillis: 5_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  // A server restart, fail-over or `pg_terminate_backend` ends connections between queries; pg
+  // then emits 'error' on the pool (idle clients) or on the client itself (checked out, between
+  // statements), and an unheard 'error' event would end the process. The broken client is
+  // dropped from the pool on release and the next query connects anew.
+  pool.on('error', (error) => {
+    health.failed(error);
+    report('idle database connection lost', error);
+  });
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      health.failed(error);
+      report('database connection lost', error);
+    });
+  });
+  const dialect = new GuardedDialect(new PostgresDialect({ pool }), health, (error) => report('rollback failed', error));
+  const db = new Kysely<Database>({ dialect });
+  return { db, engine: 'postgres', health, close: () => db.destroy() };
 }
 
 /**

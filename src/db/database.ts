@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ReadinessProbeTable } from './readiness';
 import type { DeliveryAttemptTable, DeliveryTable } from '../delivery/delivery.table';
 import type { EventTable } from '../events/event.table';
 import type { TransactionTable } from '../events/transaction.table';
@@ -14,6 +15,7 @@ export interface Database {
   snap_requests: SnapRequestTable;
   deliveries: DeliveryTable;
   delivery_attempts: DeliveryAttemptTable;
+  readiness_probe: ReadinessProbeTable;
 }
 
 export type Db = Kysely<Database>;

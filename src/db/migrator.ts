@@ -4,6 +4,8 @@ import * as m001 from '../../migrations/001_initial';
 import * as m002 from '../../migrations/002_snap';
 import * as m003 from '../../migrations/003_deliveries';
 import * as m004 from '../../migrations/004_provider_forms';
+import * as m005 from '../../migrations/005_readiness_probe';
+import * as m006 from '../../migrations/006_delivery_subscriber_due';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -14,6 +16,8 @@ const migrations: Record<string, Migration> = {
   '002_snap': m002,
   '003_deliveries': m003,
   '004_provider_forms': m004,
+  '005_readiness_probe': m005,
+  '006_delivery_subscriber_due': m006,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

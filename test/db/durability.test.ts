@@ -1,15 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { startService } from '../../src/server';
 import { BILLER_TOKEN, billerSource, buildConfig } from '../support/config';
+import { startChild } from '../support/child';
 import { type TestDatabase, createTestDatabase } from '../support/database';
-
-const SERVER = join(__dirname, '../../dist/src/server.js');
 
 let database: TestDatabase;
 
@@ -31,40 +26,6 @@ async function findEvent(reference: string) {
   }
 }
 
-/** Starts the compiled receiver in a child process and waits until it listens. */
-async function startChild(): Promise<{ child: ChildProcess; port: number; adminPort: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'receiver-child-'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ sources: [{ id: 'biller-a', type: 'biller', allowedIps: ['127.0.0.1', '::1'], token: BILLER_TOKEN }] }));
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      CONFIG_FILE: join(dir, 'config.json'),
-      DATABASE_URL: database.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`receiver did not start: ${output}`)), 20_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.includes('"receiver listening"'));
-      if (line) {
-        clearTimeout(timer);
-        const { publicPort, adminPort } = JSON.parse(line) as { publicPort: number; adminPort: number };
-        resolve({ child, port: publicPort, adminPort });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`receiver exited with ${String(code)}: ${output}`)));
-  });
-}
-
 describe('durability of an acknowledged callback', () => {
   it('finds the record from a new connection once 200 has been answered', async () => {
     const config = buildConfig({ databaseUrl: database.url, sources: [billerSource()] });
@@ -82,7 +43,7 @@ describe('durability of an acknowledged callback', () => {
   });
 
   it('keeps the record when the process is killed right after answering', async () => {
-    const { child, port } = await startChild();
+    const { child, port } = await startChild(database.url);
     const exited = once(child, 'exit');
 
     const res = await fetch(`http://127.0.0.1:${port}/callbacks/biller/biller-a/${BILLER_TOKEN}?status=1&refid=DUR-2`);
@@ -96,7 +57,7 @@ describe('durability of an acknowledged callback', () => {
   });
 
   it('stops on SIGTERM with exit code 0 and answers readiness while up', async () => {
-    const { child, adminPort } = await startChild();
+    const { child, adminPort } = await startChild(database.url);
     const exited = once(child, 'exit');
 
     const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`);

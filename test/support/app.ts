@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Metrics } from '../../src/admin/metrics';
 import { createAdminApp, createPublicApp } from '../../src/app';
 import type { Config } from '../../src/config/config';
@@ -14,13 +14,14 @@ export interface TestApps {
   readonly adminApp: ReturnType<typeof createAdminApp>;
 }
 
-export function buildApps(database: TestDatabase, config: Config = buildConfig()): TestApps {
+export function buildApps(database: TestDatabase, config: Config = buildConfig(), options: { logger?: Logger } = {}): TestApps {
   const clock = testClock();
   const deps = {
     config,
     db: database.handle.db,
+    health: database.handle.health,
     clock,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     outbox: { wake: () => undefined },
     metrics: new Metrics(database.handle.db, clock),
   };
