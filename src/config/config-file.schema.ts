@@ -42,6 +42,7 @@ export interface SubscriberEntry {
   filter?: { sources?: string[]; channels?: string[]; statuses?: string[] };
   retrySchedule?: number[];
   timeoutSeconds?: number;
+  concurrency?: number;
 }
 
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -143,6 +144,7 @@ export const configFileSchema = {
           },
           retrySchedule: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 604_800 } },
           timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 300 },
+          concurrency: { type: 'integer', minimum: 1, maximum: 1000 },
         },
         required: ['id', 'url', 'secret'],
         additionalProperties: false,

@@ -43,6 +43,8 @@ export interface Subscriber {
   readonly filter: SubscriberFilter;
   readonly retrySchedule: readonly number[];
   readonly timeoutSeconds: number;
+  /** Attempts in flight to this subscriber at once, per process. */
+  readonly concurrency: number;
 }
 
 export interface Config {
@@ -69,6 +71,7 @@ export const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
 export const DEFAULT_MAX_BULK_ITEMS = 1000;
 export const DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS = 10;
+export const DEFAULT_SUBSCRIBER_CONCURRENCY = 4;
 
 /** Thrown for anything invalid in the environment or the config file; the message is one line. */
 export class ConfigError extends Error {

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_BULK_ITEMS,
   DEFAULT_RETRY_SCHEDULE,
   DEFAULT_SOURCE_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_SUBSCRIBER_CONCURRENCY,
   DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS,
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
   type Source,
@@ -121,6 +122,7 @@ function resolveSubscriber(entry: SubscriberEntry, at: string, secrets: SecretRe
     filter: entry.filter ?? {},
     retrySchedule: entry.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
     timeoutSeconds: entry.timeoutSeconds ?? DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS,
+    concurrency: entry.concurrency ?? DEFAULT_SUBSCRIBER_CONCURRENCY,
   };
 }
 

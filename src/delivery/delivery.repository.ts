@@ -7,60 +7,122 @@ export async function insertDeliveries(trx: Trx, rows: readonly NewDeliveryRow[]
   if (rows.length > 0) await trx.insertInto('deliveries').values([...rows]).execute();
 }
 
+export interface SubscriberQueue {
+  readonly subscriberId: string;
+  /** How many of its due deliveries to look at: as many as it may still start. */
+  readonly room: number;
+}
+
 /**
- * Leases up to `limit` due deliveries to `owner` until `leaseUntil`. A delivery is due when it
- * is pending, its time has come, nobody holds a live lease on it, and no earlier delivery of the
- * same (subscriber, source, reference) is still pending: per-transaction order.
+ * Leases due deliveries to `owner` until `leaseUntil`, subscriber by subscriber: finds up to
+ * `room` due deliveries of each queue (oldest first), lets `allot` say how many of each to take
+ * given how many each has, and leases those. A delivery is due when it is pending, its time has
+ * come, nobody holds a live lease on it, and no earlier delivery of the same (subscriber,
+ * source, reference) is still pending: per-transaction order.
  */
-export async function claimDue(db: Db, owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRow[]> {
+export async function claimDue(
+  db: Db,
+  owner: string,
+  now: string,
+  leaseUntil: string,
+  queues: readonly SubscriberQueue[],
+  allot: (found: readonly number[]) => readonly number[],
+): Promise<DeliveryRow[]> {
+  if (queues.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const found: string[][] = [];
+    for (const queue of queues) {
+      // Per subscriber, so the index on (subscriber, state, due time) finds its deliveries
+      // however long another subscriber's backlog is.
+      const rows = await skipLockedRows(
+        trx,
+        dueDeliveries(trx, now).where('d.subscriber_id', '=', queue.subscriberId).orderBy('d.next_attempt_at').orderBy('d.id').limit(queue.room),
+      ).execute();
+      found.push(rows.map((row) => row.id));
+    }
+    const shares = allot(found.map((ids) => ids.length));
+    // Rows found but not taken stay locked until the commit a moment later, and are free again then.
+    return lease(trx, owner, now, leaseUntil, found.flatMap((ids, i) => ids.slice(0, shares[i] ?? 0)));
+  });
+}
+
+/**
+ * Leases up to `limit` due deliveries of subscribers not in `known`: left from a configuration
+ * that had them, or queued by another process configured differently. They are due like any other.
+ */
+export async function claimUnknownSubscribers(
+  db: Db,
+  owner: string,
+  now: string,
+  leaseUntil: string,
+  known: readonly string[],
+  limit: number,
+): Promise<DeliveryRow[]> {
   if (limit <= 0) return [];
   return db.transaction().execute(async (trx) => {
-    const candidates = await skipLockedRows(
-      trx,
-      trx
-        .selectFrom('deliveries as d')
-        .select('d.id')
-        .where('d.state', '=', 'pending')
-        .where('d.next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('deliveries as e')
-                .select('e.id')
-                .whereRef('e.subscriber_id', '=', 'd.subscriber_id')
-                .whereRef('e.source_id', '=', 'd.source_id')
-                .whereRef('e.reference', '=', 'd.reference')
-                .where('e.state', '=', 'pending')
-                .where((inner) =>
-                  inner.or([
-                    inner('e.event_seq', '<', inner.ref('d.event_seq')),
-                    inner.and([inner('e.event_seq', '=', inner.ref('d.event_seq')), inner('e.id', '<', inner.ref('d.id'))]),
-                  ]),
-                ),
-            ),
-          ),
-        )
-        .orderBy('d.next_attempt_at')
-        .orderBy('d.id')
-        .limit(limit),
-    ).execute();
-    const claimed: DeliveryRow[] = [];
-    for (const { id } of candidates) {
-      // The condition repeats the lease check: whoever updates first owns the delivery.
-      const row = await trx
-        .updateTable('deliveries')
-        .set({ lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
-        .where('id', '=', id)
-        .where('state', '=', 'pending')
-        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-        .returningAll()
-        .executeTakeFirst();
-      if (row) claimed.push(row);
-    }
-    return claimed;
+    let query = dueDeliveries(trx, now);
+    if (known.length > 0) query = query.where('d.subscriber_id', 'not in', [...known]);
+    const rows = await skipLockedRows(trx, query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit)).execute();
+    return lease(trx, owner, now, leaseUntil, rows.map((row) => row.id));
   });
+}
+
+function dueDeliveries(trx: Trx, now: string) {
+  return trx
+    .selectFrom('deliveries as d')
+    .select('d.id')
+    .where('d.state', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('deliveries as e')
+            .select('e.id')
+            .whereRef('e.subscriber_id', '=', 'd.subscriber_id')
+            .whereRef('e.source_id', '=', 'd.source_id')
+            .whereRef('e.reference', '=', 'd.reference')
+            .where('e.state', '=', 'pending')
+            .where((inner) =>
+              inner.or([
+                inner('e.event_seq', '<', inner.ref('d.event_seq')),
+                inner.and([inner('e.event_seq', '=', inner.ref('d.event_seq')), inner('e.id', '<', inner.ref('d.id'))]),
+              ]),
+            ),
+        ),
+      ),
+    );
+}
+
+async function lease(trx: Trx, owner: string, now: string, leaseUntil: string, ids: readonly string[]): Promise<DeliveryRow[]> {
+  if (ids.length === 0) return [];
+  // The condition repeats the lease check: whoever updates first owns the delivery.
+  return trx
+    .updateTable('deliveries')
+    .set({ lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
+    .where('id', 'in', [...ids])
+    .where('state', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .returningAll()
+    .execute();
+}
+
+/**
+ * Extends `owner`'s leases on `ids` to `leaseUntil`, while their attempts run. Answers the ids
+ * still held; one missing was finished meanwhile or taken over after its lease ran out.
+ */
+export async function renewLeases(db: Db, owner: string, ids: readonly string[], leaseUntil: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('deliveries')
+    .set({ lease_expires_at: leaseUntil })
+    .where('id', 'in', [...ids])
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'pending')
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 export interface AttemptResult {

@@ -9,6 +9,8 @@ import type { Db } from '../db/database';
 import * as eventRepository from '../events/event.repository';
 import * as deliveryRepository from './delivery.repository';
 import type { DeliveryRow } from './delivery.table';
+import { fairShares } from './fair-share';
+import { LeaseKeeper } from './lease-keeper';
 import { nextWaitSeconds } from './retry-policy';
 import { postWebhook } from './webhook-post';
 import { signWebhook } from './webhook-signer';
@@ -18,32 +20,49 @@ export interface DispatcherOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly subscribers: readonly Subscriber[];
-  /** Attempts in flight at once in this process (DELIVERY_WORKERS). */
+  /** Attempts in flight at once in this process (DELIVERY_WORKERS), shared among subscribers. */
   readonly workers: number;
   /** How often to look for work other processes queued, in ms. */
   readonly pollMs?: number;
+  /** How often leases of attempts in flight are renewed, in ms; 0: never (tests call `renewLeases()`). */
+  readonly heartbeatMs?: number;
   readonly random?: () => number;
   readonly metrics?: Metrics;
 }
 
-const LEASE_MARGIN_MS = 30_000;
+// Deliveries of subscribers this process does not know can only come from another configuration;
+// looking for them every round would scan the whole due backlog, so it is done now and then.
+const UNKNOWN_SUBSCRIBER_SWEEP_MS = 60_000;
+
+interface InFlight {
+  readonly subscriberId: string;
+  readonly done: Promise<void>;
+}
 
 /**
- * Delivers queued events to subscribers. `processDue()` does one round (tests drive it with an
- * injected clock); `start()` runs rounds whenever woken, when a retry falls due, and every
- * `pollMs` for deliveries queued by other processes.
+ * Delivers queued events to subscribers. `processDue()` works until nothing is due (tests drive
+ * it with an injected clock); `start()` runs rounds whenever woken, when an attempt ends, when a
+ * retry falls due, and every `pollMs` for deliveries queued by other processes. Each round shares
+ * the free workers among subscribers with due work (see fairShares), never exceeding a
+ * subscriber's `concurrency`: one that hangs holds no more than its share while others have work.
  */
 export class DeliveryDispatcher {
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly subscribers: ReadonlyMap<string, Subscriber>;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly leases: LeaseKeeper;
+  private readonly inFlight = new Map<string, InFlight>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Which subscriber is asked first next round, so ties in the fair share go round-robin. */
+  private turn = 0;
+  private unknownSweepAt = 0;
   private ticking = false;
   private tickAgain = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.subscribers = new Map(options.subscribers.map((s) => [s.id, s]));
+    const { db, clock, logger, heartbeatMs } = options;
+    this.leases = new LeaseKeeper({ db, clock, logger, owner: this.owner, heartbeatMs });
   }
 
   start(): void {
@@ -65,26 +84,36 @@ export class DeliveryDispatcher {
     clearTimeout(this.timer);
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(this.inFlight),
+      Promise.all([...this.inFlight.values()].map((held) => held.done)),
       new Promise<void>((resolve) => {
         timeout = setTimeout(resolve, graceMs);
       }),
     ]);
     clearTimeout(timeout);
+    // Attempts still running are abandoned: their leases run out and another process retries them.
+    this.leases.stop();
   }
 
   /**
-   * Claims every delivery due now (as many at once as there are workers) and waits for their
-   * attempts, until nothing is due. Answers how many attempts were made.
+   * Claims deliveries due now as workers free up, sharing them among subscribers as the loop
+   * does, until nothing is due and nothing is in flight. Answers how many attempts were made.
    */
   async processDue(): Promise<number> {
     let attempts = 0;
     for (;;) {
       const started = await this.claimAndStart();
-      if (started.length === 0) return attempts;
       attempts += started.length;
-      await Promise.all(started);
+      if (this.inFlight.size === 0) return attempts;
+      await Promise.race([...this.inFlight.values()].map((held) => held.done));
     }
+  }
+
+  /**
+   * Extends the lease of every attempt in flight, as the heartbeat does every few seconds; tests
+   * call it to renew at the time their clock says.
+   */
+  renewLeases(): Promise<void> {
+    return this.leases.renew();
   }
 
   private async tick(): Promise<void> {
@@ -124,20 +153,67 @@ export class DeliveryDispatcher {
   }
 
   private async claimAndStart(): Promise<Promise<void>[]> {
-    const free = Math.max(1, this.options.workers) - this.inFlight.size;
-    const now = this.options.clock.now();
-    const longestTimeout = Math.max(10, ...this.options.subscribers.map((s) => s.timeoutSeconds)) * 1000;
-    const leaseUntil = new Date(now.getTime() + longestTimeout + LEASE_MARGIN_MS).toISOString();
-    const claimed = await deliveryRepository.claimDue(this.options.db, this.owner, now.toISOString(), leaseUntil, free);
-    return claimed.map((delivery) => {
-      const attempt = this.attempt(delivery).catch((error: unknown) => {
+    const { db, clock } = this.options;
+    let free = Math.max(1, this.options.workers) - this.inFlight.size;
+    if (free <= 0) return [];
+    const now = clock.now();
+    const claimed: DeliveryRow[] = [];
+    if (now.getTime() >= this.unknownSweepAt) {
+      const known = [...this.subscribers.keys()];
+      const orphans = await deliveryRepository.claimUnknownSubscribers(db, this.owner, now.toISOString(), this.leases.leaseUntil(), known, free);
+      // Found some: there may be more, so look again next round rather than in a minute.
+      this.unknownSweepAt = orphans.length > 0 ? 0 : now.getTime() + UNKNOWN_SUBSCRIBER_SWEEP_MS;
+      claimed.push(...orphans);
+      free -= orphans.length;
+    }
+    const queues = this.subscribersInTurn()
+      .map((subscriber) => ({ subscriberId: subscriber.id, room: Math.min(free, this.capOf(subscriber) - this.inFlightTo(subscriber.id)) }))
+      .filter((queue) => queue.room > 0);
+    if (free > 0) {
+      const allot = (found: readonly number[]) =>
+        fairShares(queues.map((queue, i) => ({ inFlight: this.inFlightTo(queue.subscriberId), due: found[i] ?? 0 })), free);
+      claimed.push(...(await deliveryRepository.claimDue(db, this.owner, now.toISOString(), this.leases.leaseUntil(), queues, allot)));
+    }
+    return claimed.map((delivery) => this.begin(delivery));
+  }
+
+  /**
+   * A subscriber's `concurrency`, but never every worker while other subscribers exist: one
+   * worker always stays free for them, so a hanging subscriber that was alone with work when it
+   * took its workers cannot make the next event for another wait out its timeouts.
+   */
+  private capOf(subscriber: Subscriber): number {
+    const workers = Math.max(1, this.options.workers);
+    return this.subscribers.size > 1 && workers > 1 ? Math.min(subscriber.concurrency, workers - 1) : subscriber.concurrency;
+  }
+
+  private subscribersInTurn(): Subscriber[] {
+    const all = [...this.subscribers.values()];
+    if (all.length === 0) return all;
+    const start = this.turn % all.length;
+    this.turn = start + 1;
+    return [...all.slice(start), ...all.slice(0, start)];
+  }
+
+  private inFlightTo(subscriberId: string): number {
+    let count = 0;
+    for (const attempt of this.inFlight.values()) if (attempt.subscriberId === subscriberId) count++;
+    return count;
+  }
+
+  private begin(delivery: DeliveryRow): Promise<void> {
+    const done = this.attempt(delivery)
+      .catch((error: unknown) => {
         // The lease runs out and the delivery is tried again: nothing is lost.
         this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivery attempt could not be recorded');
+      })
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.leases.release(delivery.id);
       });
-      this.inFlight.add(attempt);
-      void attempt.finally(() => this.inFlight.delete(attempt));
-      return attempt;
-    });
+    this.inFlight.set(delivery.id, { subscriberId: delivery.subscriber_id, done });
+    this.leases.hold(delivery.id);
+    return done;
   }
 
   private async attempt(delivery: DeliveryRow): Promise<void> {

@@ -8,9 +8,10 @@ export interface FailedAttempt {
 }
 
 /**
- * Seconds to wait before the next attempt, or null when the schedule is spent (the delivery is
- * dead). The step gets ±20 % jitter so a recovering subscriber is not hit by every retry at
- * once; a `Retry-After` on 429/503 is honoured, capped at twice the step.
+ * Seconds to wait before the next attempt, or null when the delivery is dead: the schedule is
+ * spent, or the subscriber answered `410 Gone`, its way of saying no retry will ever succeed.
+ * The step gets ±20 % jitter so a recovering subscriber is not hit by every retry at once; a
+ * `Retry-After` on 429/503 is honoured, capped at twice the step.
  */
 export function nextWaitSeconds(
   schedule: readonly number[],
@@ -18,6 +19,7 @@ export function nextWaitSeconds(
   now: Date,
   random: () => number = Math.random,
 ): number | null {
+  if (failed.statusCode === 410) return null;
   const step = schedule[failed.attempt - 1];
   if (step === undefined) return null;
   if ((failed.statusCode === 429 || failed.statusCode === 503) && failed.retryAfter !== null) {

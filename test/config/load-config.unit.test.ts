@@ -49,8 +49,14 @@ describe('loadConfig', () => {
     });
     expect(config.sources[0]).toEqual({ ...biller, token: 'tok', rateLimitPerMinute: 6000 });
     expect(config.sources[1]).toMatchObject({ publicKey: PUBLIC_KEY, clientSecret: 'client-secret', timestampToleranceSeconds: 300, accessTokenTtlSeconds: 900 });
-    expect(config.subscribers[0]).toMatchObject({ secrets: [subscriber.secret], retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000], timeoutSeconds: 10 });
+    expect(config.subscribers[0]).toMatchObject({ secrets: [subscriber.secret], retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000], timeoutSeconds: 10, concurrency: 4 });
     expect(Object.isFrozen(config.sources[0])).toBe(true);
+  });
+
+  it("reads a subscriber's concurrency", () => {
+    const config = load({ sources: [biller], subscribers: [{ ...subscriber, concurrency: 16 }] });
+
+    expect(config.subscribers[0]?.concurrency).toBe(16);
   });
 
   it.each<[string, unknown, Record<string, string>, string]>([
@@ -66,6 +72,9 @@ describe('loadConfig', () => {
     ['a misspelt property', { sources: [{ ...biller, tokn: 'x' }] }, {}, 'config: /sources/0/tokn: is not a known property'],
     ['a duplicate source id', { sources: [biller, biller] }, {}, 'config: /sources/1/id: duplicate source id "biller-a"'],
     ['a subscriber secret without whsec_', { sources: [biller], subscribers: [{ ...subscriber, secret: 'plain' }] }, {}, 'config: /subscribers/0/secret: must be whsec_ followed by a base64 key of at least 16 bytes'],
+    ['a subscriber concurrency of 0', { sources: [biller], subscribers: [{ ...subscriber, concurrency: 0 }] }, {}, 'config: /subscribers/0/concurrency: must be >= 1'],
+    ['a subscriber concurrency above 1000', { sources: [biller], subscribers: [{ ...subscriber, concurrency: 1001 }] }, {}, 'config: /subscribers/0/concurrency: must be <= 1000'],
+    ['a fractional subscriber concurrency', { sources: [biller], subscribers: [{ ...subscriber, concurrency: 2.5 }] }, {}, 'config: /subscribers/0/concurrency: must be integer'],
     ['a filter naming an unknown source', { sources: [biller], subscribers: [{ ...subscriber, filter: { sources: ['nobody'] } }] }, {}, 'config: /subscribers/0/filter/sources/0: no source has the id "nobody"'],
     ['a bad PORT', { sources: [biller] }, { PORT: 'eighty' }, 'config: PORT: must be an integer from 0 to 65535'],
     ['a bad DATABASE_URL', { sources: [biller] }, { DATABASE_URL: 'mysql://x' }, 'config: DATABASE_URL: must be sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'],

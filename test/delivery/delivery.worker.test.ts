@@ -2,16 +2,15 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import request from 'supertest';
-import { newId } from '../../src/clock';
 import type { Subscriber } from '../../src/config/config';
 import * as deliveryRepository from '../../src/delivery/delivery.repository';
 import { DeliveryDispatcher } from '../../src/delivery/delivery.worker';
-import type { Channel, Status, StatusReport } from '../../src/events/event';
-import * as inboundService from '../../src/ingress/inbound.service';
+import type { Channel, Status } from '../../src/events/event';
 import { buildApps } from '../support/app';
 import { testClock } from '../support/clock';
 import { ADMIN_TOKEN, buildConfig } from '../support/config';
 import { type TestDatabase, clearTables, createTestDatabase, testEngine } from '../support/database';
+import { storeEvent } from '../support/store-event';
 import { OLD_SECRET, SECRET, type TestSubscriber, startSubscriber, subscriberConfig } from '../support/subscriber';
 
 let database: TestDatabase;
@@ -38,33 +37,8 @@ function dispatcher(subscribers: readonly Subscriber[], workers = 4, db = databa
   return new DeliveryDispatcher({ db, clock, logger: pino({ level: 'silent' }), subscribers, workers, random: () => 0.5 });
 }
 
-async function store(subscribers: readonly Subscriber[], reference: string, status: Status, channel: Channel = 'snap.qr-cpm') {
-  clock.advance(1);
-  const report: StatusReport = {
-    source: 'bank-x',
-    channel,
-    reference,
-    providerReference: null,
-    status,
-    providerStatus: status,
-    amount: { value: '50000.00', currency: 'IDR' },
-    occurredAt: null,
-    details: {},
-  };
-  const request = {
-    id: newId('inb', clock),
-    requestId: 'r',
-    receivedAt: clock.now().toISOString(),
-    sourceId: 'bank-x',
-    channel,
-    clientIp: '127.0.0.1',
-    method: 'POST',
-    url: '/',
-    headers: {},
-    body: null,
-  };
-  const result = await inboundService.storeAccepted(database.handle.db, { clock, subscribers }, request, [report], { status: 200, body: 'ok' });
-  return result.createdEventIds[0] ?? '';
+function store(subscribers: readonly Subscriber[], reference: string, status: Status, channel?: Channel) {
+  return storeEvent(database.handle.db, clock, subscribers, reference, status, channel);
 }
 
 async function deliveries() {
@@ -160,6 +134,21 @@ describe('retries', () => {
     expect(await deliveries()).toMatchObject([{ state: 'dead', attempts: 3, last_error: 'HTTP 500' }]);
   });
 
+  it('makes a delivery dead at once on 410 Gone, and records the attempt', async () => {
+    const subscribers = [subscriberConfig(hook.url, { retrySchedule: [5, 300] })];
+    hook.reply = () => ({ status: 410, body: 'gone for good' });
+    await store(subscribers, 'T1', 'SUCCESS');
+    const worker = dispatcher(subscribers);
+
+    expect(await worker.processDue()).toBe(1);
+    clock.advance(400_000);
+    expect(await worker.processDue()).toBe(0);
+
+    expect(hook.received).toHaveLength(1);
+    expect(await deliveries()).toMatchObject([{ state: 'dead', attempts: 1, last_error: 'HTTP 410', lease_owner: null }]);
+    expect((await attempts()).map((a) => [a.attempt, a.status_code, a.error, a.outcome, a.response_body])).toEqual([[1, 410, 'HTTP 410', 'dead', 'gone for good']]);
+  });
+
   it('times out a slow subscriber and retries it', async () => {
     const subscribers = [subscriberConfig(hook.url, { timeoutSeconds: 0.2 })];
     hook.reply = (_req, n) => (n === 0 ? { status: 200, delayMs: 2_000 } : { status: 200 });
@@ -200,7 +189,8 @@ describe('retries', () => {
       subscriberConfig(closed.url, { id: 'refused' }),
       subscriberConfig(`${hook.url}?big`, { id: 'big' }),
     ];
-    hook.reply = (_req, n) => (n === 0 ? { status: 302, headers: { Location: 'http://127.0.0.1:1/' } } : { status: 500, body: 'x'.repeat(10_000) });
+    hook.reply = (req) =>
+      req.body.includes('"T1"') ? { status: 302, headers: { Location: 'http://127.0.0.1:1/' } } : { status: 500, body: 'x'.repeat(10_000) };
     await store([subscribers[0] as Subscriber], 'T1', 'SUCCESS');
     await store([subscribers[1] as Subscriber], 'T2', 'SUCCESS');
     await store([subscribers[2] as Subscriber], 'T3', 'SUCCESS');
@@ -280,7 +270,8 @@ describe('crash safety and concurrency', () => {
     const subscribers = [subscriberConfig(hook.url)];
     await store(subscribers, 'T1', 'SUCCESS');
     const now = clock.now();
-    const claimed = await deliveryRepository.claimDue(database.handle.db, 'worker-that-died', now.toISOString(), new Date(now.getTime() + 60_000).toISOString(), 10);
+    const leaseUntil = new Date(now.getTime() + 60_000).toISOString();
+    const claimed = await deliveryRepository.claimDue(database.handle.db, 'worker-that-died', now.toISOString(), leaseUntil, [{ subscriberId: 'ledger', room: 10 }], (found) => found);
     const worker = dispatcher(subscribers);
 
     expect(claimed).toHaveLength(1);

@@ -17,6 +17,11 @@ describe('nextWaitSeconds', () => {
     expect(nextWaitSeconds([], failed(1), now)).toBeNull();
   });
 
+  it('answers null on 410 Gone, however much of the schedule is left', () => {
+    expect(nextWaitSeconds(schedule, failed(1, 410), now)).toBeNull();
+    expect(nextWaitSeconds(schedule, failed(1, 410, '8'), now)).toBeNull();
+  });
+
   it('honours Retry-After on 429 and 503 only, capped at twice the step', () => {
     expect(nextWaitSeconds(schedule, failed(1, 429, '8'), now)).toBe(8);
     expect(nextWaitSeconds(schedule, failed(1, 503, '3600'), now)).toBe(10);

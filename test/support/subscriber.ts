@@ -19,19 +19,27 @@ export interface TestSubscriber {
   readonly received: Received[];
   /** Decides the answer to the n-th request (from 0); 200 unless told otherwise. */
   reply: (request: Received, n: number) => Reply;
+  /** Requests open now (arrived, not yet answered or dropped), and the most ever open at once. */
+  readonly open: number;
+  readonly maxOpen: number;
   close(): Promise<void>;
 }
 
 /** A real HTTP subscriber on 127.0.0.1 that records what it gets. */
 export async function startSubscriber(): Promise<TestSubscriber> {
   const received: Received[] = [];
-  const subscriber: TestSubscriber = {
+  const subscriber = {
     url: '',
     received,
-    reply: () => ({ status: 200, body: 'ok' }),
+    reply: (_request: Received, _n: number): Reply => ({ status: 200, body: 'ok' }),
+    open: 0,
+    maxOpen: 0,
     close: () => Promise.resolve(),
   };
   const server: Server = createServer((req, res) => {
+    subscriber.open++;
+    subscriber.maxOpen = Math.max(subscriber.maxOpen, subscriber.open);
+    res.on('close', () => subscriber.open--);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -62,5 +70,5 @@ export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const OLD_SECRET = 'whsec_b2xkLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM=';
 
 export function subscriberConfig(url: string, overrides: Partial<Subscriber> = {}): Subscriber {
-  return { id: 'ledger', url, secrets: [SECRET], filter: {}, retrySchedule: [5, 300], timeoutSeconds: 2, ...overrides };
+  return { id: 'ledger', url, secrets: [SECRET], filter: {}, retrySchedule: [5, 300], timeoutSeconds: 2, concurrency: 4, ...overrides };
 }
