@@ -5,6 +5,7 @@ import * as adminRoutes from './admin/admin.routes';
 import type { AppDeps } from './deps';
 import { billerRoutes } from './ingress/biller/biller.route';
 import { snapRoutes } from './ingress/snap/snap.routes';
+import { createUnknownCallerLimit } from './ingress/unknown-callers';
 import { httpStatusOf } from './http-status';
 import { requestLogging } from './logger';
 
@@ -21,8 +22,10 @@ export function createPublicApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(billerRoutes(deps));
-  app.use(snapRoutes(deps));
+  // One count per app, shared by both route families: an unknown caller gets its records a minute in all.
+  const unknownCallers = createUnknownCallerLimit(deps.clock, deps.config.sources);
+  app.use(billerRoutes(deps, unknownCallers));
+  app.use(snapRoutes(deps, unknownCallers));
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not Found');
   });
@@ -34,7 +37,7 @@ export function createPublicApp(deps: AppDeps): Express {
 export function createAdminApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLogging(deps.logger));
+  app.use(requestLogging(deps.logger, { knownQuery: adminRoutes.QUERY_PARAMETERS }));
   app.use(helmet());
   app.use(limitUrlLength);
   adminRoutes.mount(app, deps);

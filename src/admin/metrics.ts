@@ -22,6 +22,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly unrecorded = new Counter({
+    name: 'receiver_inbound_unrecorded_total',
+    help: 'Refused requests from unknown callers past their per-IP records a minute: counted here, not stored.',
+    labelNames: ['channel', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly events = new Counter({
     name: 'receiver_events_total',
     help: 'Canonical events created, by channel and status.',
@@ -83,6 +90,10 @@ export class Metrics {
 
   inboundRequest(source: string | null, channel: string, outcome: InboundOutcomeLabel): void {
     this.inbound.inc({ source: source ?? '', channel, outcome });
+  }
+
+  inboundUnrecorded(channel: string, reason: Extract<RejectionKind, 'unknown_source' | 'ip_not_allowed'>): void {
+    this.unrecorded.inc({ channel, reason });
   }
 
   eventCreated(channel: string, status: string): void {

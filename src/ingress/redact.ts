@@ -1,24 +1,146 @@
-const REDACTED = '[REDACTED]';
+export const REDACTED = '[REDACTED]';
 
-// Headers that carry credentials or signatures: never logged, never stored.
-export const SECRET_HEADERS: readonly string[] = [
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-signature',
-  'x-client-secret',
-];
+/**
+ * Headers whose values are logged and stored as sent. Everything else is kept by name only: a
+ * provider (or an operator) may put a credential in any header, and a deny-list misses the new ones.
+ */
+const SAFE_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'user-agent',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'connection',
+  'origin',
+  'x-request-id',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-real-ip',
+  // SNAP headers that identify, never authenticate (CONTRACT 3.2).
+  'x-timestamp',
+  'x-partner-id',
+  'x-client-key',
+  'x-external-id',
+  'channel-id',
+  'x-device-id',
+  'x-ip-address',
+  'x-latitude',
+  'x-longitude',
+]);
 
 export function redactHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    kept[name] = SECRET_HEADERS.includes(name.toLowerCase()) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+    kept[name] = !SAFE_HEADERS.has(name.toLowerCase()) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
   }
   return kept;
 }
 
-/** The Biller token travels as a path segment (`/callbacks/biller/:source/:token`); hide it. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(\/callbacks\/biller\/[^/?#]+\/)[^/?#]+/, `$1${REDACTED}`);
+// The token checked by a route, per request, so every later redaction of that request hides it;
+// weak, so a finished request takes its secrets with it.
+const secretsByRequest = new WeakMap<object, string[]>();
+
+/** Remembers a secret-looking value the router found in this request's URL (a right or a wrong token). */
+export function rememberSecret(req: object, value: string | undefined): void {
+  if (!value) return;
+  const known = secretsByRequest.get(req);
+  if (known) known.push(value);
+  else secretsByRequest.set(req, [value]);
+}
+
+export function secretsOf(req: object): readonly string[] {
+  return secretsByRequest.get(req) ?? NONE;
+}
+
+const NONE: readonly string[] = [];
+
+// Path separators as the router or a proxy may read them: `/`, `\` and their percent-encodings.
+const SEPARATOR = /[/\\]|%2f|%5c/gi;
+
+/**
+ * Hides the Biller token (`/callbacks/biller/:source/:token`) in a URL as received, however it is
+ * spelled: path words in any case or percent-encoded, absolute-form targets, doubled or encoded
+ * slashes. Everything in the path after the source is hidden, since the router may have read any
+ * of it as the token. Then every URL component equal to or containing a `secrets` value, raw or
+ * decoded, is hidden too, in case the router read the URL in a way this parse does not.
+ */
+export function redactUrl(url: string, secrets: readonly string[] = NONE): string {
+  return redactKnownSecrets(redactBillerToken(url), secrets);
+}
+
+function redactBillerToken(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const segments: { text: string; end: number }[] = [];
+  let start = 0;
+  for (const separator of path.matchAll(SEPARATOR)) {
+    segments.push({ text: path.slice(start, separator.index), end: separator.index });
+    start = separator.index + separator[0].length;
+  }
+  segments.push({ text: path.slice(start), end: path.length });
+  const words = segments.filter((s) => s.text !== '');
+  for (let i = 0; i + 2 < words.length; i++) {
+    if (pathWord(words[i]?.text) !== 'callbacks' || pathWord(words[i + 1]?.text) !== 'biller') continue;
+    const sourceEnd = words[i + 2]?.end ?? path.length;
+    const rest = path.slice(sourceEnd);
+    if (rest.replace(SEPARATOR, '') === '') return url;
+    return `${path.slice(0, sourceEnd)}/${REDACTED}${url.slice(path.length)}`;
+  }
+  return url;
+}
+
+function pathWord(segment: string | undefined): string {
+  return decode(segment ?? '').toLowerCase();
+}
+
+function redactKnownSecrets(url: string, secrets: readonly string[]): string {
+  if (secrets.length === 0) return url;
+  return url
+    .split(/([/\\?&=;#])/)
+    .map((part) => {
+      const forms = [part, decode(part), decode(part.replace(/\+/g, ' '))];
+      return forms.some((form) => secrets.some((secret) => holds(form, secret))) ? REDACTED : part;
+    })
+    .join('');
+}
+
+// A token of a few characters would match inside ordinary words and wipe the stored query that
+// re-processing reads; such a token is only hidden where it stands alone.
+function holds(component: string, secret: string): boolean {
+  return component === secret || (secret.length >= 8 && component.includes(secret));
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// Shorter than any ADMIN_TOKEN may be, so an unknown name kept in the log cannot be the token itself.
+const SHOWN_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/**
+ * Hides the value of every query parameter whose name is not in `known` (the admin API's own):
+ * an operator who pastes a token into a query string must not find it in the logs. The name stays
+ * when it is short enough to be only a name, so the log still shows what was sent.
+ */
+export function redactQuery(url: string, known: ReadonlySet<string>): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return url;
+  const params = url
+    .slice(queryAt + 1)
+    .split('&')
+    .map((param) => {
+      const equals = param.indexOf('=');
+      const name = equals === -1 ? param : param.slice(0, equals);
+      if (known.has(decode(name.replace(/\+/g, ' ')))) return param;
+      return SHOWN_NAME.test(name) ? `${name}=${REDACTED}` : REDACTED;
+    });
+  return `${url.slice(0, queryAt + 1)}${params.join('&')}`;
 }

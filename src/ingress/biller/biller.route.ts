@@ -9,8 +9,10 @@ import { countStored, rejectionLabel } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
 import { createRateLimits, sourceOf } from '../rate-limit';
+import { rememberSecret } from '../redact';
 import { Rejection, type RejectionKind } from '../rejection';
 import { keptBodyOf, onlyMethod, refuseDeclaredOversize } from '../request-limits';
+import type { UnknownCallerLimit } from '../unknown-callers';
 import { toBillerReport } from './biller-report';
 
 const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>> = {
@@ -24,16 +26,24 @@ const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>>
 };
 
 /** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
-export function billerRoutes(deps: AppDeps): Router {
+export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): Router {
   const { config, db, clock, logger, outbox, metrics } = deps;
   const ingest = { clock, subscribers: config.subscribers };
   const sources = new Map(
     config.sources.flatMap((s) => (s.type === 'biller' ? [[s.id, { source: s, allowList: createAllowList(s.allowedIps) }] as const] : [])),
   );
 
+  // First on the route, so even a 405 or 413 hides the token, right or wrong, wherever it is logged or kept.
+  const rememberToken: RequestHandler<{ sourceId: string; token?: string }> = (req, _res, next) => {
+    rememberSecret(req, req.params.token);
+    next();
+  };
+
   const identify: RequestHandler<{ sourceId: string; token?: string }> = (req, res, next) => {
     const entry = sources.get(req.params.sourceId);
-    if (!entry) throw new Rejection('unknown_source', `unknown source "${req.params.sourceId.slice(0, 64)}"`);
+    // An encoded slash (`a%2Ftoken`) puts the token inside the source id: name only what comes before it.
+    const named = req.params.sourceId.split('/')[0]?.slice(0, 64);
+    if (!entry) throw new Rejection('unknown_source', `unknown source "${named}"`);
     res.locals.source = entry.source;
     if (!entry.allowList.allows(clientIp(req))) {
       throw new Rejection('ip_not_allowed', 'IP not allowed');
@@ -72,21 +82,27 @@ export function billerRoutes(deps: AppDeps): Router {
     const answer = ANSWERS[error.kind];
     const body = error.kind === 'invalid_request' ? error.detail : answer.body;
     const source = (res.locals as { source?: BillerSource }).source;
-    const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, keptBodyOf(req, res));
-    try {
-      await inboundService.storeRejected(db, inbound, error.detail, { status: answer.status, body });
-    } catch (storeError) {
-      logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected biller callback');
-    }
     metrics.inboundRequest(source?.id ?? null, 'biller', rejectionLabel(error));
-    req.log.warn({ inboundId: inbound.id, reason: error.detail }, 'biller callback rejected');
+    const unrecorded = unknownCallers.unrecordedReason(req, res);
+    if (unrecorded !== null) {
+      metrics.inboundUnrecorded('biller', unrecorded);
+      req.log.debug({ reason: error.detail }, 'biller callback rejected, not recorded: too many from this address');
+    } else {
+      const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, keptBodyOf(req, res));
+      try {
+        await inboundService.storeRejected(db, inbound, error.detail, { status: answer.status, body });
+      } catch (storeError) {
+        logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected biller callback');
+      }
+      req.log.warn({ inboundId: inbound.id, reason: error.detail }, 'biller callback rejected');
+    }
     res.status(answer.status).type('text/plain').send(body);
   };
 
   const router = Router();
   const path = '/callbacks/biller/:sourceId{/:token}';
   // Every method passes the limits first, so anything but GET gets a 405, HEAD too (express would run the GET route).
-  router.all(path, onlyMethod('GET'), refuseDeclaredOversize);
+  router.all(path, rememberToken, onlyMethod('GET'), refuseDeclaredOversize);
   router.get(path, identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, accept);
   router.use('/callbacks/biller', answerRejection);
   return router;

@@ -8,6 +8,7 @@ import * as inboundService from '../inbound.service';
 import { createRateLimits } from '../rate-limit';
 import { Rejection } from '../rejection';
 import { keptBodyOf, onlyMethod, readRawBody, refuseDeclaredOversize } from '../request-limits';
+import type { UnknownCallerLimit } from '../unknown-callers';
 import { ACCESS_TOKEN_PATH, ACCESS_TOKEN_SERVICE, issueAccessToken } from './access-token.route';
 import { BULK_CASHIN, QR_CPM } from './notify-specs';
 import { type NotifySpec, handleNotify } from './notify.route';
@@ -17,7 +18,7 @@ import { SnapRejection, answerFor, snapAnswer } from './snap-rejection';
 import { jakartaTimestamp } from './snap-time';
 
 /** CONTRACT 3.2: the access-token route and both notify routes, with SNAP answers throughout. */
-export function snapRoutes(deps: AppDeps): Router {
+export function snapRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): Router {
   const entries = indexSnapSources(deps.config.sources.filter((s): s is SnapSource => s.type === 'snap'));
   const router = Router();
   // Method and declared size come before any check, for every method (so others get a 405); the
@@ -32,7 +33,7 @@ export function snapRoutes(deps: AppDeps): Router {
     readRawBody,
     issueAccessToken(deps),
   );
-  router.use(ACCESS_TOKEN_PATH, answerRejection(deps, ACCESS_TOKEN_SERVICE, 'snap.access-token', 'Unknown client'));
+  router.use(ACCESS_TOKEN_PATH, answerRejection(deps, unknownCallers, ACCESS_TOKEN_SERVICE, 'snap.access-token', 'Unknown client'));
 
   const mountNotify = <B>(spec: NotifySpec<B>) => {
     router.all(spec.path, ...limits);
@@ -43,15 +44,21 @@ export function snapRoutes(deps: AppDeps): Router {
       readRawBody,
       handleNotify(deps, spec),
     );
-    router.use(spec.path, answerRejection(deps, spec.service, spec.channel, 'Unknown partner'));
+    router.use(spec.path, answerRejection(deps, unknownCallers, spec.service, spec.channel, 'Unknown partner'));
   };
   mountNotify(BULK_CASHIN);
   mountNotify(QR_CPM);
   return router;
 }
 
-/** Answers any failure on a SNAP route in SNAP terms and keeps the refused request. */
-function answerRejection(deps: AppDeps, service: string, channel: string, unknownSourceReason: string): ErrorRequestHandler {
+/** Answers any failure on a SNAP route in SNAP terms and keeps the refused request, unknown callers within their limit. */
+function answerRejection(
+  deps: AppDeps,
+  unknownCallers: UnknownCallerLimit,
+  service: string,
+  channel: string,
+  unknownSourceReason: string,
+): ErrorRequestHandler {
   return async (error: unknown, req, res, _next) => {
     let answer;
     let reason: string;
@@ -67,15 +74,21 @@ function answerRejection(deps: AppDeps, service: string, channel: string, unknow
       reason = 'internal error';
     }
     const source = (res.locals as { source?: SnapSource }).source;
-    const signature = (res.locals as { signature?: SignatureMatch }).signature ?? null;
-    const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, keptBodyOf(req, res), signature);
-    try {
-      await inboundService.storeRejected(deps.db, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
-    } catch (storeError) {
-      deps.logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected SNAP request');
-    }
     deps.metrics.inboundRequest(source?.id ?? null, channel, rejectionLabel(error));
-    req.log.warn({ inboundId: inbound.id, reason, responseCode: answer.body.responseCode }, 'SNAP request rejected');
+    const unrecorded = unknownCallers.unrecordedReason(req, res);
+    if (unrecorded !== null) {
+      deps.metrics.inboundUnrecorded(channel, unrecorded);
+      req.log.debug({ reason, responseCode: answer.body.responseCode }, 'SNAP request rejected, not recorded: too many from this address');
+    } else {
+      const signature = (res.locals as { signature?: SignatureMatch }).signature ?? null;
+      const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, keptBodyOf(req, res), signature);
+      try {
+        await inboundService.storeRejected(deps.db, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
+      } catch (storeError) {
+        deps.logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected SNAP request');
+      }
+      req.log.warn({ inboundId: inbound.id, reason, responseCode: answer.body.responseCode }, 'SNAP request rejected');
+    }
     if (res.headersSent) return;
     res.status(answer.status).set('X-TIMESTAMP', jakartaTimestamp(deps.clock.now())).json(answer.body);
   };
