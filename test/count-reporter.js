@@ -3,8 +3,9 @@ const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 class CountReporter {
-  constructor(globalConfig) {
+  constructor(globalConfig, options = {}) {
     this.rootDir = globalConfig.rootDir;
+    this.file = options.file ?? '.jest-results.json';
   }
 
   onRunComplete(_contexts, results) {
@@ -16,7 +17,7 @@ class CountReporter {
       numRuntimeErrorTestSuites: results.numRuntimeErrorTestSuites,
       success: results.success,
     };
-    writeFileSync(join(this.rootDir, '.jest-results.json'), `${JSON.stringify(counts)}\n`);
+    writeFileSync(join(this.rootDir, this.file), `${JSON.stringify(counts)}\n`);
   }
 }
 
