@@ -24,7 +24,7 @@ export interface RunningService {
 /** config → database → migrations → listeners. Resolves once both listeners accept connections. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const database = openDatabase(config.databaseUrl, {
-    onBackgroundError: (what, error) => logger.error({ err: error }, what),
+    onBackgroundError: (what, error, level) => logger[level]({ err: error }, what),
   });
   try {
     const applied = await migrateToLatest(database.db);

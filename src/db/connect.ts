@@ -20,8 +20,11 @@ export interface DatabaseHandle {
 export interface OpenOptions {
   /** PostgreSQL schema to work in (tests give each file its own). */
   readonly schema?: string;
-  /** Told about connection errors that no query was waiting for (a killed or restarted server). */
-  readonly onBackgroundError?: (what: string, error: unknown) => void;
+  /**
+   * Told about errors no query was waiting for: a connection lost between queries (a killed or
+   * restarted server: `error`), or a rollback that failed after the error that caused it (`warn`).
+   */
+  readonly onBackgroundError?: (what: string, error: unknown, level: 'warn' | 'error') => void;
 }
 
 /** Opens the database named by DATABASE_URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
@@ -33,7 +36,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   throw new Error('DATABASE_URL must start with sqlite: or postgres://');
 }
 
-type Report = (what: string, error: unknown) => void;
+type Report = NonNullable<OpenOptions['onBackgroundError']>;
 
 function openSqlite(path: string, health: DatabaseHealth, report: Report): DatabaseHandle {
   const inMemory = path === ':memory:';
@@ -45,7 +48,7 @@ function openSqlite(path: string, health: DatabaseHealth, report: Report): Datab
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const dialect = new GuardedDialect(new ImmediateSqliteDialect({ database: sqlite }), health, (error) => report('rollback failed', error));
+  const dialect = new GuardedDialect(new ImmediateSqliteDialect({ database: sqlite }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
   const db = new Kysely<Database>({ dialect });
   return { db, engine: 'sqlite', health, close: () => db.destroy() };
 }
@@ -64,15 +67,15 @@ function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth,
   // dropped from the pool on release and the next query connects anew.
   pool.on('error', (error) => {
     health.failed(error);
-    report('idle database connection lost', error);
+    report('idle database connection lost', error, 'error');
   });
   pool.on('connect', (client) => {
     client.on('error', (error) => {
       health.failed(error);
-      report('database connection lost', error);
+      report('database connection lost', error, 'error');
     });
   });
-  const dialect = new GuardedDialect(new PostgresDialect({ pool }), health, (error) => report('rollback failed', error));
+  const dialect = new GuardedDialect(new PostgresDialect({ pool }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
   const db = new Kysely<Database>({ dialect });
   return { db, engine: 'postgres', health, close: () => db.destroy() };
 }
@@ -83,7 +86,7 @@ function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth,
  * "database is locked" when two connections both try to upgrade to writing.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly driverConfig: SqliteDialectConfig) {
+  constructor(private readonly driverConfig: SqliteDialectConfig & { readonly database: SqliteDatabase.Database }) {
     super(driverConfig);
   }
 
@@ -93,7 +96,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(private readonly sqliteConfig: SqliteDialectConfig & { readonly database: SqliteDatabase.Database }) {
+    super(sqliteConfig);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  // SQLite rolls a transaction back by itself when a statement or COMMIT hits a full disk or an
+  // I/O error; a ROLLBACK then would only fail with "no transaction is active".
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqliteConfig.database.inTransaction) await super.rollbackTransaction(connection);
   }
 }
