@@ -11,6 +11,8 @@ export interface AppDeps {
   readonly db: Db;
   /** Whether writes go through (`/readyz`). */
   readonly health: DatabaseHealth;
+  /** Room left for the database (SQLite's filesystem); absent or null where unknown. */
+  readonly freeBytes?: () => Promise<number | null>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Told when new deliveries were committed, so they go out at once rather than at the next poll. */

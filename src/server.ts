@@ -42,7 +42,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     workers: config.deliveryWorkers,
     metrics,
   });
-  const deps = { config, db: database.db, health: database.health, clock: systemClock, logger, outbox: dispatcher, metrics };
+  const deps = {
+    config,
+    db: database.db,
+    health: database.health,
+    freeBytes: () => database.freeBytes(),
+    clock: systemClock,
+    logger,
+    outbox: dispatcher,
+    metrics,
+  };
   const publicServer = await listen(createPublicApp(deps), config.port, config.host);
   const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
   const publicPort = (publicServer.server.address() as AddressInfo).port;

@@ -37,7 +37,7 @@ export function mount(app: Express, deps: AppDeps): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const readiness = readinessCheck(db, deps.health, deps.clock);
+  const readiness = readinessCheck(db, deps.health, deps.clock, deps.freeBytes);
   app.get('/readyz', async (_req, res) => {
     const { ready, checks } = await readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, type SqliteDialectConfig, SqliteDriver } from 'kysely';
@@ -14,6 +15,8 @@ export interface DatabaseHandle {
   readonly engine: Engine;
   /** Whether writes are going through; `/readyz` reads it. */
   readonly health: DatabaseHealth;
+  /** Bytes free on the filesystem of an SQLite file; null where unknown (PostgreSQL, in memory). */
+  freeBytes(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -50,7 +53,12 @@ function openSqlite(path: string, health: DatabaseHealth, report: Report): Datab
   sqlite.pragma('foreign_keys = ON');
   const dialect = new GuardedDialect(new ImmediateSqliteDialect({ database: sqlite }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
   const db = new Kysely<Database>({ dialect });
-  return { db, engine: 'sqlite', health, close: () => db.destroy() };
+  const freeBytes = async () => {
+    if (inMemory) return null;
+    const stats = await statfs(dirname(path));
+    return stats.bavail * stats.bsize;
+  };
+  return { db, engine: 'sqlite', health, freeBytes, close: () => db.destroy() };
 }
 
 function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth, report: Report): DatabaseHandle {
@@ -77,7 +85,7 @@ function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth,
   });
   const dialect = new GuardedDialect(new PostgresDialect({ pool }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
   const db = new Kysely<Database>({ dialect });
-  return { db, engine: 'postgres', health, close: () => db.destroy() };
+  return { db, engine: 'postgres', health, freeBytes: () => Promise.resolve(null), close: () => db.destroy() };
 }
 
 /**
