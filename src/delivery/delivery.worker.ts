@@ -33,6 +33,9 @@ export interface DispatcherOptions {
 // Deliveries of subscribers this process does not know can only come from another configuration;
 // looking for them every round would scan the whole due backlog, so it is done now and then.
 const UNKNOWN_SUBSCRIBER_SWEEP_MS = 60_000;
+// A subscriber counts as having work for this long after its last claim or attempt, so even
+// shares hold across the instants its queue is empty between events.
+const BUSY_WINDOW_MS = 10_000;
 
 interface InFlight {
   readonly subscriberId: string;
@@ -56,6 +59,7 @@ export class DeliveryDispatcher {
   /** Which subscriber is asked first next round, so ties in the fair share go round-robin. */
   private turn = 0;
   private unknownSweepAt = 0;
+  private readonly busyUntil = new Map<string, number>();
   private ticking = false;
   private tickAgain = false;
 
@@ -134,6 +138,8 @@ export class DeliveryDispatcher {
       this.schedule(this.options.pollMs ?? 1000);
     } finally {
       this.ticking = false;
+      // A wake() that came while the next due time was being read must not wait for the poll.
+      if (this.tickAgain && this.running) this.wake();
     }
   }
 
@@ -167,24 +173,43 @@ export class DeliveryDispatcher {
       free -= orphans.length;
     }
     const queues = this.subscribersInTurn()
-      .map((subscriber) => ({ subscriberId: subscriber.id, room: Math.min(free, this.capOf(subscriber) - this.inFlightTo(subscriber.id)) }))
+      .map((subscriber) => ({ subscriber, subscriberId: subscriber.id, room: Math.min(free, subscriber.concurrency - this.inFlightTo(subscriber.id)) }))
       .filter((queue) => queue.room > 0);
     if (free > 0) {
-      const allot = (found: readonly number[]) =>
-        fairShares(queues.map((queue, i) => ({ inFlight: this.inFlightTo(queue.subscriberId), due: found[i] ?? 0 })), free);
+      const allot = (found: readonly number[]) => {
+        const busy = this.busySubscribers(now.getTime(), queues.filter((_, i) => (found[i] ?? 0) > 0).map((queue) => queue.subscriberId));
+        const demands = queues.map((queue, i) => {
+          const inFlight = this.inFlightTo(queue.subscriberId);
+          return { inFlight, due: Math.min(found[i] ?? 0, Math.max(0, this.capOf(queue.subscriber, busy) - inFlight)) };
+        });
+        return fairShares(demands, free);
+      };
       claimed.push(...(await deliveryRepository.claimDue(db, this.owner, now.toISOString(), this.leases.leaseUntil(), queues, allot)));
     }
+    for (const delivery of claimed) this.busyUntil.set(delivery.subscriber_id, now.getTime() + BUSY_WINDOW_MS);
     return claimed.map((delivery) => this.begin(delivery));
   }
 
+  /** How many subscribers have work now (`withDue`, or attempts in flight) or had some within the window. */
+  private busySubscribers(now: number, withDue: readonly string[]): number {
+    const active = [...withDue, ...[...this.inFlight.values()].map((held) => held.subscriberId)];
+    for (const subscriberId of active) this.busyUntil.set(subscriberId, now + BUSY_WINDOW_MS);
+    let busy = 0;
+    for (const until of this.busyUntil.values()) if (until > now) busy++;
+    return busy;
+  }
+
   /**
-   * A subscriber's `concurrency`, but never every worker while other subscribers exist: one
-   * worker always stays free for them, so a hanging subscriber that was alone with work when it
-   * took its workers cannot make the next event for another wait out its timeouts.
+   * A subscriber's `concurrency`, capped so that one that hangs cannot hold the workers others
+   * need: while several subscribers have work, each holds at most an even share of the workers
+   * (freed workers would otherwise drift to the hanging one, whose attempts end only at its
+   * timeout); alone with work, it may use all but one, kept free for the next event to another.
    */
-  private capOf(subscriber: Subscriber): number {
+  private capOf(subscriber: Subscriber, busy: number): number {
     const workers = Math.max(1, this.options.workers);
-    return this.subscribers.size > 1 && workers > 1 ? Math.min(subscriber.concurrency, workers - 1) : subscriber.concurrency;
+    if (this.subscribers.size <= 1 || workers <= 1) return subscriber.concurrency;
+    const share = busy >= 2 ? Math.max(1, Math.ceil(workers / busy)) : workers - 1;
+    return Math.min(subscriber.concurrency, share);
   }
 
   private subscribersInTurn(): Subscriber[] {

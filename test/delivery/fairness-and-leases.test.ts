@@ -87,7 +87,31 @@ describe('sharing workers among subscribers', () => {
       // While the healthy one still had more queued than there are workers, the hanging one held
       // no more than its even share of the 4; once that queue ran dry it may take the idle ones.
       expect(Math.max(...hangingOpenAsHealthyGets.slice(0, 10))).toBeLessThanOrEqual(2);
-      expect(hanging.maxOpen).toBeLessThanOrEqual(slow.concurrency);
+      // And while both have had work lately, it never holds more than an even share.
+      expect(hanging.maxOpen).toBeLessThanOrEqual(2);
+    } finally {
+      await hanging.close();
+      await run;
+    }
+  });
+
+  it('does not hand a worker freed by another subscriber to one that hangs, while both have had work lately', async () => {
+    const slow = subscriberConfig(hanging.url, { id: 'hanging', timeoutSeconds: 300 });
+    const fine = subscriberConfig(healthy.url, { id: 'healthy' });
+    await queue(slow, 10, 'H');
+    await queue(fine, 1, 'OK');
+    const worker = dispatcher([slow, fine], { workers: 4 });
+
+    const run = worker.processDue();
+    try {
+      await waitFor(async () => (await attemptsOf('healthy')).length === 1, "the healthy subscriber's attempt");
+      // Its worker is free now and its queue is empty for the moment: the rounds that follow must
+      // not give that worker to the hanging subscriber, or the next event for the healthy one waits.
+      await waitFor(() => hanging.open === 2, 'the hanging subscriber to hold its share');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      expect(hanging.open).toBe(2);
+      expect(hanging.maxOpen).toBe(2);
     } finally {
       await hanging.close();
       await run;

@@ -118,7 +118,11 @@ export async function startReceiver(options: { databaseUrl: string; configFile: 
     const [a, b] = await Promise.all([send(agent, port, { path: '/healthz' }), send(agent, adminPort, { path: '/healthz' })]);
     return a.status === 200 && b.status === 200;
   }, 30_000, 50);
-  if (!up || exitCode !== undefined) throw new Error(`receiver did not start (exit ${String(exitCode)}): ${lines.join('\n')}`);
+  if (!up || exitCode !== undefined) {
+    // Never leave a half-started receiver behind: CI would wait for it.
+    child.kill('SIGKILL');
+    throw new Error(`receiver did not start (exit ${String(exitCode)}): ${lines.join('\n')}`);
+  }
   return {
     child,
     port,
