@@ -2,7 +2,9 @@ import { STATUS_CODES } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import * as adminRoutes from './admin/admin.routes';
+import type { Config } from './config/config';
 import type { AppDeps } from './deps';
+import { rememberConfiguredSecrets } from './ingress/redact';
 import { billerRoutes } from './ingress/biller/biller.route';
 import { snapRoutes } from './ingress/snap/snap.routes';
 import { createUnknownCallerLimit } from './ingress/unknown-callers';
@@ -17,6 +19,7 @@ export function createPublicApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestLogging(deps.logger));
+  app.use(rememberConfiguredSecrets(configuredSecrets(deps.config)));
   app.use(helmet());
   app.use(limitUrlLength);
   app.get('/healthz', (_req, res) => {
@@ -38,10 +41,16 @@ export function createAdminApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogging(deps.logger, { knownQuery: adminRoutes.QUERY_PARAMETERS }));
+  app.use(rememberConfiguredSecrets(configuredSecrets(deps.config)));
   app.use(helmet());
   app.use(limitUrlLength);
   adminRoutes.mount(app, deps);
   return app;
+}
+
+function configuredSecrets(config: Config): string[] {
+  const fromSources = config.sources.flatMap((source) => (source.type === 'biller' ? [source.token] : [source.clientSecret]));
+  return [...fromSources, config.adminToken].filter((secret): secret is string => secret !== null);
 }
 
 const limitUrlLength: RequestHandler = (req, res, next) => {

@@ -86,14 +86,22 @@ function toRow(request: InboundRequest, outcome: InboundOutcome, reason: string 
     channel: request.channel,
     client_ip: request.clientIp,
     method: request.method,
-    url: request.url,
+    url: storable(request.url),
     headers: JSON.stringify(request.headers),
-    body: request.body,
+    body: request.body === null ? null : storable(request.body),
     outcome,
-    reason,
+    reason: reason === null ? null : storable(reason),
     response_status: answer.status,
     response_body: answer.body,
     signature_form: request.signature?.form ?? null,
     signature_path: request.signature?.path ?? null,
   };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and a hostile body may carry it: the record keeps U+FFFD in
+ * its place rather than failing to record the request at all.
+ */
+function storable(text: string): string {
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\ufffd') : text;
 }

@@ -42,14 +42,26 @@ export function redactHeaders(headers: Readonly<Record<string, string | string[]
 
 // The token checked by a route, per request, so every later redaction of that request hides it;
 // weak, so a finished request takes its secrets with it.
-const secretsByRequest = new WeakMap<object, string[]>();
+const secretsByRequest = new WeakMap<object, readonly string[]>();
 
 /** Remembers a secret-looking value the router found in this request's URL (a right or a wrong token). */
 export function rememberSecret(req: object, value: string | undefined): void {
   if (!value) return;
-  const known = secretsByRequest.get(req);
-  if (known) known.push(value);
-  else secretsByRequest.set(req, [value]);
+  // A fresh array: the first list may be the app's shared one.
+  secretsByRequest.set(req, [...(secretsByRequest.get(req) ?? NONE), value]);
+}
+
+/**
+ * Every secret the configuration holds (biller tokens, client secrets, the admin token), so a
+ * caller who puts one anywhere in a URL, where no route would look for it, still never finds it in
+ * a log or a record. The list is shared, not copied, per request.
+ */
+export function rememberConfiguredSecrets(secrets: readonly string[]): (req: object, _res: unknown, next: () => void) => void {
+  const list = Object.freeze(secrets.filter((secret) => secret.length >= 8));
+  return (req, _res, next) => {
+    if (list.length > 0) secretsByRequest.set(req, list);
+    next();
+  };
 }
 
 export function secretsOf(req: object): readonly string[] {

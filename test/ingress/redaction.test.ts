@@ -65,6 +65,11 @@ describe('the biller path token', () => {
     ['when it is wrong and percent-encoded', `/callbacks/biller/biller-a/%57${WRONG.slice(1)}?${QUERY}`, 403, [WRONG, WRONG.slice(1)]],
     ['when it is wrong, in an absolute-form target', `http://receiver.example/callbacks/Biller/biller-a/${WRONG}?${QUERY}`, 403, [WRONG]],
     ['with a method the route does not serve', `/Callbacks/biller/biller-a/${BILLER_TOKEN}?${QUERY}`, 405, [BILLER_TOKEN], 'DELETE'],
+    ['where the source id goes', `/callbacks/biller/${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
+    ['after the source id and a backslash', `/callbacks/biller/biller-a\\${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
+    ['behind a dot segment no route matches', `/callbacks/./biller/biller-a/${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
+    ['on a misspelled route', `/callbacks/billers/biller-a/${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
+    ['as a query parameter', `/callbacks/biller/biller-a?${QUERY}&token=${BILLER_TOKEN}`, 403, [BILLER_TOKEN]],
   ])('reaches no log line and no stored record when sent %s', async (_name, target, status, secrets, method = 'GET') => {
     const res = await rawRequest(apps.publicApp, method, target, { 'X-Partner-Id': PARTNER, 'X-Api-Key': ADMIN_TOKEN });
 
@@ -81,7 +86,7 @@ describe('the biller path token', () => {
     if (status !== 404 || target.includes('nobody')) {
       expect(stored).toContain(`\\"x-partner-id\\":\\"${PARTNER}\\"`);
       expect(stored).toContain('\\"x-api-key\\":\\"[REDACTED]\\"');
-      expect(stored).toContain('[REDACTED]?status=0&refid=R-1');
+      expect(stored).toContain(target.includes('token=') ? '&token=[REDACTED]' : '[REDACTED]?status=0&refid=R-1');
     }
   });
 

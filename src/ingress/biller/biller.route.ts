@@ -11,7 +11,7 @@ import * as inboundService from '../inbound.service';
 import { createRateLimits, sourceOf } from '../rate-limit';
 import { rememberSecret } from '../redact';
 import { Rejection, type RejectionKind } from '../rejection';
-import { keptBodyOf, onlyMethod, refuseDeclaredOversize } from '../request-limits';
+import { keptBodyOf, onlyMethod, readRawBody, refuseDeclaredOversize } from '../request-limits';
 import type { UnknownCallerLimit } from '../unknown-callers';
 import { toBillerReport } from './biller-report';
 
@@ -41,9 +41,8 @@ export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit):
 
   const identify: RequestHandler<{ sourceId: string; token?: string }> = (req, res, next) => {
     const entry = sources.get(req.params.sourceId);
-    // An encoded slash (`a%2Ftoken`) puts the token inside the source id: name only what comes before it.
-    const named = req.params.sourceId.split('/')[0]?.slice(0, 64);
-    if (!entry) throw new Rejection('unknown_source', `unknown source "${named}"`);
+    // Not quoted: whatever stands where the source id goes may be a token sent in the wrong place.
+    if (!entry) throw new Rejection('unknown_source', 'unknown source');
     res.locals.source = entry.source;
     if (!entry.allowList.allows(clientIp(req))) {
       throw new Rejection('ip_not_allowed', 'IP not allowed');
@@ -103,7 +102,8 @@ export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit):
   const path = '/callbacks/biller/:sourceId{/:token}';
   // Every method passes the limits first, so anything but GET gets a 405, HEAD too (express would run the GET route).
   router.all(path, rememberToken, onlyMethod('GET'), refuseDeclaredOversize);
-  router.get(path, identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, accept);
+  // A reversal carries no body, but a streamed one is read (and bounded) like on any public route.
+  router.get(path, identify, ...createRateLimits(config.rateLimitPerIpPerMinute), checkToken, readRawBody, accept);
   router.use('/callbacks/biller', answerRejection);
   return router;
 }

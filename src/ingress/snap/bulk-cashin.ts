@@ -2,7 +2,7 @@ import type { SnapSource } from '../../config/config';
 import type { Status, StatusReport } from '../../events/event';
 import { ajv } from '../../validation';
 import { SnapRejection } from './snap-rejection';
-import { additionalInfo, amountSchema, mandatoryText, text } from './snap-schema';
+import { additionalInfo, amountSchema, mandatoryReference, mandatoryText, text } from './snap-schema';
 
 /** Body of `POST /v1.0/emoney/bulk-cashin-notify` (service 41), from 003_72045ae89b236ebf.txt. */
 export interface BulkCashinNotify {
@@ -37,8 +37,8 @@ export const validateBulkCashinNotify = ajv.compile<BulkCashinNotify>({
           customerNumber: mandatoryText(64),
           customerName: text(30),
           amount: amountSchema,
-          referenceNo: mandatoryText(64),
-          partnerReferenceNo: mandatoryText(64),
+          referenceNo: mandatoryReference(64),
+          partnerReferenceNo: mandatoryReference(64),
           responseCode: { type: 'string', pattern: '^\\d{7}$' },
           responseMessage: mandatoryText(150),
           additionalInfo,

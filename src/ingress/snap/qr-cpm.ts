@@ -2,7 +2,7 @@ import type { SnapSource } from '../../config/config';
 import type { Status, StatusReport } from '../../events/event';
 import { ajv } from '../../validation';
 import { SnapRejection } from './snap-rejection';
-import { additionalInfo, amountSchema, mandatoryText, text } from './snap-schema';
+import { additionalInfo, amountSchema, mandatoryText, referenceText, text } from './snap-schema';
 
 /** Body of `POST /v1.0/qr/qr-cpm-notify` (service 79), from 004_49cde8bc53f6e5ef.txt. */
 export interface QrCpmNotify {
@@ -26,8 +26,8 @@ export interface QrCpmNotify {
 export const validateQrCpmNotify = ajv.compile<QrCpmNotify>({
   type: 'object',
   properties: {
-    originalPartnerReferenceNo: text(64),
-    originalReferenceNo: text(64),
+    originalPartnerReferenceNo: referenceText(64),
+    originalReferenceNo: referenceText(64),
     merchantId: mandatoryText(64),
     subMerchantId: text(32),
     externalStoreId: text(64),

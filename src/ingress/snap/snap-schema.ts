@@ -13,6 +13,11 @@ export const amountSchema = {
   required: ['value', 'currency'],
 } as const;
 export const additionalInfo = { type: 'object' } as const;
+// References become the events' keys and columns: no control characters (PostgreSQL text cannot
+// even hold U+0000), as on the biller route.
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
+export const referenceText = (maxLength: number) => ({ type: 'string', maxLength, pattern: NO_CONTROL_CHARACTERS }) as const;
+export const mandatoryReference = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: NO_CONTROL_CHARACTERS }) as const;
 
 /** Runs the schema; its first error becomes `Invalid Mandatory Field x` or `Invalid Field Format x`. */
 export function validateBody<T>(validate: ValidateFunction<T>, body: unknown): T {

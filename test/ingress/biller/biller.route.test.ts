@@ -119,8 +119,8 @@ describe('GET /callbacks/biller/:sourceId/:token', () => {
     expect(await eventCount()).toBe(0);
     const records = await inboundRecords();
     expect(records.map((r) => [r.outcome, r.source_id, r.reason])).toEqual([
-      ['rejected', null, 'unknown source "nobody"'],
-      ['rejected', null, 'unknown source "bank-x"'],
+      ['rejected', null, 'unknown source'],
+      ['rejected', null, 'unknown source'],
     ]);
   });
 });

@@ -296,6 +296,8 @@ describe('POST /v1.0/qr/qr-cpm-notify', () => {
     ['a status outside 00–07', { latestTransactionStatus: '08' }, '01', 'Invalid Field Format latestTransactionStatus'],
     ['no merchantId', { merchantId: undefined }, '02', 'Invalid Mandatory Field merchantId'],
     ['a bankCode over 8 characters', { bankCode: '123456789' }, '01', 'Invalid Field Format bankCode'],
+    ['a reference with a NUL character', { originalPartnerReferenceNo: 'R7\u0000NUL' }, '01', 'Invalid Field Format originalPartnerReferenceNo'],
+    ['a reference with a line break', { originalReferenceNo: 'R7\nX' }, '01', 'Invalid Field Format originalReferenceNo'],
   ])('answers 400 for %s', async (_what, override, caseCode, responseMessage) => {
     const token = await issueToken();
 

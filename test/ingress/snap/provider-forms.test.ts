@@ -183,6 +183,16 @@ describe.each(MODES)('a %s source', (mode) => {
     expect((await notify(mode, QR_PATH, { body: buildQrCpmNotify(), externalId: 'after-deep' })).status).toBe(200);
   });
 
+  it('records a correctly signed body carrying a raw NUL byte, refused as not JSON', async () => {
+    const body = Buffer.concat([Buffer.from('{"originalPartnerReferenceNo":"R'), Buffer.from([0]), Buffer.from('"}')]).toString('latin1');
+
+    const res = await notify(mode, QR_PATH, { body });
+
+    expect(res.body).toEqual({ responseCode: '4007900', responseMessage: 'Bad Request' });
+    const [record] = await inboundRecords();
+    expect(record).toMatchObject({ outcome: 'rejected', body: '{"originalPartnerReferenceNo":"R\ufffd"}' });
+  });
+
   it('accepts 32 levels of nesting', async () => {
     const body = { ...buildQrCpmNotify(), additionalInfo: JSON.parse(`${'{"a":'.repeat(31)}1${'}'.repeat(31)}`) };
 
@@ -271,6 +281,26 @@ describe('limits on every public route', () => {
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toEqual({ responseCode: '4137900', responseMessage: 'Payload Too Large' });
     expect((await inboundRecords())[0]?.body).toBe('x'.repeat(4096));
+  });
+
+  it('answers 413 on the biller route to a streamed body that passes 1 MiB', async () => {
+    const server = apps.publicApp.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'GET', path: '/callbacks/biller/biller-a/biller-test-token?status=0&refid=STREAM-1', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(64 * 1024));
+      req.end();
+    });
+    server.close();
+
+    expect(status).toBe(413);
+    expect(await countEvents(database)).toBe(0);
   });
 
   it('answers 413 on the biller route too', async () => {
