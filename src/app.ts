@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import * as adminRoutes from './admin/admin.routes';
 import type { Config } from './config/config';
 import type { AppDeps } from './deps';
-import { rememberConfiguredSecrets } from './ingress/redact';
+import { markUnrouted, rememberConfiguredSecrets } from './ingress/redact';
 import { billerRoutes } from './ingress/biller/biller.route';
 import { snapRoutes } from './ingress/snap/snap.routes';
 import { createUnknownCallerLimit } from './ingress/unknown-callers';
@@ -29,7 +29,8 @@ export function createPublicApp(deps: AppDeps): Express {
   const unknownCallers = createUnknownCallerLimit(deps.clock, deps.config.sources);
   app.use(billerRoutes(deps, unknownCallers));
   app.use(snapRoutes(deps, unknownCallers));
-  app.use((_req, res) => {
+  app.use((req, res) => {
+    markUnrouted(req);
     res.status(404).type('text/plain').send('Not Found');
   });
   app.use(lastResortPlain);

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { LogLevel } from './config/config';
-import { redactHeaders, redactQuery, redactUrl, secretsOf } from './ingress/redact';
+import { redactHeaders, redactQuery, redactRequestUrl } from './ingress/redact';
 
 export function createLogger(level: LogLevel): Logger {
   return pino({
@@ -44,7 +44,7 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
     },
     serializers: {
       req(req: { id: unknown; method: string; url: string; headers: Record<string, string>; remoteAddress?: string; raw: IncomingMessage }) {
-        const url = redactUrl(req.url, secretsOf(req.raw));
+        const url = redactRequestUrl(req.raw, req.url);
         return {
           id: req.id,
           method: req.method,

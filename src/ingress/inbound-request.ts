@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { type Clock, newId } from '../clock';
 import { clientIp } from './client-ip';
 import type { InboundRequest } from './inbound.service';
-import { redactHeaders, redactUrl, secretsOf } from './redact';
+import { redactHeaders, redactRequestUrl } from './redact';
 
 /** The request as it will be stored: redacted, stamped with our receive time. */
 export function describeRequest(
@@ -21,7 +21,7 @@ export function describeRequest(
     channel,
     clientIp: clientIp(req),
     method: req.method,
-    url: redactUrl(req.originalUrl, secretsOf(req)),
+    url: redactRequestUrl(req, req.originalUrl),
     headers: redactHeaders(req.headers),
     body: Buffer.isBuffer(body) ? body.toString('utf8') : body,
     signature,

@@ -73,6 +73,31 @@ const NONE: readonly string[] = [];
 // Path separators as the router or a proxy may read them: `/`, `\` and their percent-encodings.
 const SEPARATOR = /[/\\]|%2f|%5c/gi;
 
+const unrouted = new WeakSet<object>();
+
+/** No route took this request: its URL is whatever a caller typed, credentials included. */
+export function markUnrouted(req: object): void {
+  unrouted.add(req);
+}
+
+/**
+ * The URL of a request as it may be logged or kept: redactUrl with the secrets known for it, and,
+ * when no route took it, only its first path segment and the names of its query parameters.
+ */
+export function redactRequestUrl(req: object, url: string): string {
+  const redacted = redactUrl(url, secretsOf(req));
+  return unrouted.has(req) ? firstSegmentOnly(redacted) : redacted;
+}
+
+function firstSegmentOnly(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const first = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*)?\/[^/\\]*/.exec(path)?.[0] ?? '';
+  const rest = path.length > first.length ? `/${REDACTED}` : '';
+  const query = queryAt === -1 ? '' : `?${url.slice(queryAt + 1).split('&').map((param) => `${param.split('=')[0]?.slice(0, 15) ?? ''}=${REDACTED}`).join('&')}`;
+  return `${first.slice(0, 64)}${rest}${query}`;
+}
+
 /**
  * Hides the Biller token (`/callbacks/biller/:source/:token`) in a URL as received, however it is
  * spelled: path words in any case or percent-encoded, absolute-form targets, doubled or encoded
@@ -114,7 +139,8 @@ function redactKnownSecrets(url: string, secrets: readonly string[]): string {
   return url
     .split(/([/\\?&=;#])/)
     .map((part) => {
-      const forms = [part, decode(part), decode(part.replace(/\+/g, ' '))];
+      const once = decode(part);
+      const forms = [part, once, decode(once), decode(part.replace(/\+/g, ' '))];
       return forms.some((form) => secrets.some((secret) => holds(form, secret))) ? REDACTED : part;
     })
     .join('');
@@ -123,7 +149,9 @@ function redactKnownSecrets(url: string, secrets: readonly string[]): string {
 // A token of a few characters would match inside ordinary words and wipe the stored query that
 // re-processing reads; such a token is only hidden where it stands alone.
 function holds(component: string, secret: string): boolean {
-  return component === secret || (secret.length >= 8 && component.includes(secret));
+  if (component === secret) return true;
+  // Long enough to be unmistakable: a copy in another case still gives the secret away.
+  return secret.length >= 8 && component.toLowerCase().includes(secret.toLowerCase());
 }
 
 function decode(text: string): string {

@@ -70,6 +70,10 @@ describe('the biller path token', () => {
     ['behind a dot segment no route matches', `/callbacks/./biller/biller-a/${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
     ['on a misspelled route', `/callbacks/billers/biller-a/${BILLER_TOKEN}?${QUERY}`, 404, [BILLER_TOKEN]],
     ['as a query parameter', `/callbacks/biller/biller-a?${QUERY}&token=${BILLER_TOKEN}`, 403, [BILLER_TOKEN]],
+    ['wrong, where the source id goes', `/callbacks/biller/${WRONG}?${QUERY}`, 404, [WRONG]],
+    ['in another case', `/callbacks/biller/biller-a/x/${BILLER_TOKEN.toUpperCase()}?${QUERY}`, 404, [BILLER_TOKEN.toUpperCase()]],
+    ['percent-encoded twice', `/callbacks/biller/${encodeURIComponent(percentEncoded(BILLER_TOKEN))}?${QUERY}`, 404, [BILLER_TOKEN]],
+    ['wrong, on a route that does not exist', `/callbacks-biller/biller-a/${WRONG}?${QUERY}&note=${WRONG}`, 404, [WRONG]],
   ])('reaches no log line and no stored record when sent %s', async (_name, target, status, secrets, method = 'GET') => {
     const res = await rawRequest(apps.publicApp, method, target, { 'X-Partner-Id': PARTNER, 'X-Api-Key': ADMIN_TOKEN });
 

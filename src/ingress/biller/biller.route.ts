@@ -36,6 +36,8 @@ export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit):
   // First on the route, so even a 405 or 413 hides the token, right or wrong, wherever it is logged or kept.
   const rememberToken: RequestHandler<{ sourceId: string; token?: string }> = (req, _res, next) => {
     rememberSecret(req, req.params.token);
+    // Where the source id goes, anything but a configured id may be a token sent in the wrong place.
+    if (!sources.has(req.params.sourceId)) rememberSecret(req, req.params.sourceId);
     next();
   };
 
