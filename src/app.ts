@@ -10,6 +10,7 @@ import { snapRoutes } from './ingress/snap/snap.routes';
 import { createUnknownCallerLimit } from './ingress/unknown-callers';
 import { httpStatusOf } from './http-status';
 import { requestLogging } from './logger';
+import { fixedSecurityHeaders } from './security-headers';
 
 const MAX_URL_LENGTH = 8192;
 
@@ -17,10 +18,12 @@ const MAX_URL_LENGTH = 8192;
 export function createPublicApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Providers never revalidate a callback answer: hashing every body for an ETag is wasted.
+  app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestLogging(deps.logger));
   app.use(rememberConfiguredSecrets(configuredSecrets(deps.config)));
-  app.use(helmet());
+  app.use(fixedSecurityHeaders());
   app.use(limitUrlLength);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
 /** The only source of "now", so tests can move time instead of sleeping. */
@@ -7,7 +8,23 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-const nextUlid = monotonicFactory();
+/**
+ * Crypto-strong randomness for ids, drawn from a buffer filled 4 KiB at a time: ulid's own
+ * source asks the system for one byte per character, sixteen calls per id, on the ingest path.
+ */
+function pooledRandom(): () => number {
+  const pool = Buffer.alloc(4096);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    return (pool[next++] ?? 0) / 256;
+  };
+}
+
+const nextUlid = monotonicFactory(pooledRandom());
 
 /**
  * Time-ordered unique id (`evt_01J…`): ids made later sort later, also within one millisecond,

@@ -3,12 +3,15 @@ import type { Metrics } from './admin/metrics';
 import type { Clock } from './clock';
 import type { Config } from './config/config';
 import type { Db } from './db/database';
+import type { Writes } from './db/group-commit';
 import type { DatabaseHealth } from './db/health';
 
 /** What the express apps need; tests build their own. */
 export interface AppDeps {
   readonly config: Config;
   readonly db: Db;
+  /** Where request handlers write: their answer waits for the COMMIT that holds their data. */
+  readonly writes: Writes;
   /** Whether writes go through (`/readyz`). */
   readonly health: DatabaseHealth;
   /** Room left for the database (SQLite's filesystem); absent or null where unknown. */

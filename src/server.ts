@@ -36,6 +36,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = new Metrics(database.db, systemClock, { defaultMetrics: true });
   const dispatcher = new DeliveryDispatcher({
     db: database.db,
+    writes: database.writes,
     clock: systemClock,
     logger,
     subscribers: config.subscribers,
@@ -45,6 +46,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const deps = {
     config,
     db: database.db,
+    writes: database.writes,
     health: database.health,
     freeBytes: () => database.freeBytes(),
     clock: systemClock,

@@ -33,7 +33,7 @@ beforeAll(async () => {
     clock.advance(60_000);
     const request = { id: newId('inb', clock), requestId: 'r', receivedAt: clock.now().toISOString(), sourceId: 'bank-x', channel: 'biller', clientIp: '127.0.0.1', method: 'GET', url: '/', headers: {}, body: null };
     const report = { source: 'bank-x', channel: 'biller' as const, reference, providerReference: null, status, providerStatus: '0', amount: { value: '1000.00', currency: 'IDR' }, occurredAt: null, details: {} };
-    await inboundService.storeAccepted(database.handle.db, { clock, subscribers }, request, [report], { status: 200, body: 'OK' });
+    await inboundService.storeAccepted(database.handle.writes, { clock, subscribers }, request, [report], { status: 200, body: 'OK' });
   }
   const last = await database.handle.db.selectFrom('deliveries').select('id').where('reference', '=', 'R2').executeTakeFirstOrThrow();
   deadId = last.id;

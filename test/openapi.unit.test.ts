@@ -48,6 +48,7 @@ function buildBothApps(): Record<Listener, Express> {
   const deps: AppDeps = {
     config: buildConfig({ sources: [billerSource(), snapSource()] }),
     db: untouchable('db'),
+    writes: untouchable('writes'),
     health: untouchable('health'),
     clock: testClock(),
     logger: pino({ level: 'silent' }),

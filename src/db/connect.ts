@@ -6,13 +6,19 @@ import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDi
 import { Pool } from 'pg';
 import type { Database, Db } from './database';
 import { GuardedDialect } from './guarded-driver';
+import { GroupCommitter, type Writes } from './group-commit';
+import { StatementCache } from './statement-cache';
 import { DatabaseHealth } from './health';
 
 export type Engine = 'sqlite' | 'postgres';
 
+const POOL_SIZE = 10;
+
 export interface DatabaseHandle {
   readonly db: Db;
   readonly engine: Engine;
+  /** Where the hot paths write: units of work sharing transactions and their COMMITs. */
+  readonly writes: Writes;
   /** Whether writes are going through; `/readyz` reads it. */
   readonly health: DatabaseHealth;
   /** Bytes free on the filesystem of an SQLite file; null where unknown (PostgreSQL, in memory). */
@@ -51,20 +57,26 @@ function openSqlite(path: string, health: DatabaseHealth, report: Report): Datab
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const dialect = new GuardedDialect(new ImmediateSqliteDialect({ database: sqlite }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
+  const dialect = new GuardedDialect(
+    new ImmediateSqliteDialect({ database: new StatementCache(sqlite) }, () => sqlite.inTransaction),
+    health,
+    (error) => report('rollback failed after an earlier error', error, 'warn'),
+  );
   const db = new Kysely<Database>({ dialect });
   const freeBytes = async () => {
     if (inMemory) return null;
     const stats = await statfs(dirname(path));
     return stats.bavail * stats.bsize;
   };
-  return { db, engine: 'sqlite', health, freeBytes, close: () => db.destroy() };
+  // One connection: one transaction at a time, as many units in it as wait.
+  const writes = new GroupCommitter(db, { maxUnits: 64, concurrency: 1 });
+  return { db, engine: 'sqlite', writes, health, freeBytes, close: () => db.destroy() };
 }
 
 function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth, report: Report): DatabaseHandle {
   const pool = new Pool({
     connectionString: url,
-    max: 10,
+    max: POOL_SIZE,
     // Fail a request fast while the server is away, rather than queueing it behind a dead pool.
     connectionTimeoutMillis: 5_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
@@ -85,7 +97,10 @@ function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth,
   });
   const dialect = new GuardedDialect(new PostgresDialect({ pool }), health, (error) => report('rollback failed after an earlier error', error, 'warn'));
   const db = new Kysely<Database>({ dialect });
-  return { db, engine: 'postgres', health, freeBytes: () => Promise.resolve(null), close: () => db.destroy() };
+  // Some transactions at once, each on its own connection, leaving the rest of the pool to the
+  // delivery workers and the admin API.
+  const writes = new GroupCommitter(db, { maxUnits: 64, concurrency: Math.max(1, Math.floor(POOL_SIZE / 2)) });
+  return { db, engine: 'postgres', writes, health, freeBytes: () => Promise.resolve(null), close: () => db.destroy() };
 }
 
 /**
@@ -94,18 +109,24 @@ function openPostgres(url: string, options: OpenOptions, health: DatabaseHealth,
  * "database is locked" when two connections both try to upgrade to writing.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly driverConfig: SqliteDialectConfig & { readonly database: SqliteDatabase.Database }) {
+  constructor(
+    private readonly driverConfig: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
     super(driverConfig);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.driverConfig);
+    return new ImmediateSqliteDriver(this.driverConfig, this.inTransaction);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(private readonly sqliteConfig: SqliteDialectConfig & { readonly database: SqliteDatabase.Database }) {
-    super(sqliteConfig);
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(config);
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -115,6 +136,6 @@ class ImmediateSqliteDriver extends SqliteDriver {
   // SQLite rolls a transaction back by itself when a statement or COMMIT hits a full disk or an
   // I/O error; a ROLLBACK then would only fail with "no transaction is active".
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.sqliteConfig.database.inTransaction) await super.rollbackTransaction(connection);
+    if (this.inTransaction()) await super.rollbackTransaction(connection);
   }
 }

@@ -1,10 +1,20 @@
 import type { Db, Trx } from '../db/database';
 import { skipLockedRows } from '../db/dialect';
+import { multiRowInsert, runStatement, statement } from '../db/statement';
 import type { PageCursor } from '../events/event.repository';
 import type { DeliveryAttemptRow, DeliveryRow, DeliveryState, NewDeliveryAttemptRow, NewDeliveryRow } from './delivery.table';
 
+const DELIVERY_COLUMNS = [
+  'id', 'event_id', 'subscriber_id', 'source_id', 'reference', 'event_seq', 'state', 'next_attempt_at',
+  'lease_owner', 'lease_expires_at', 'last_error', 'created_at', 'updated_at', 'delivered_at',
+] as const satisfies readonly (keyof NewDeliveryRow)[];
+
+const insertStatement = multiRowInsert(`insert into deliveries (${DELIVERY_COLUMNS.join(', ')})`, DELIVERY_COLUMNS.length);
+
+/** On the ingest path: one statement for all of an event's deliveries. */
 export async function insertDeliveries(trx: Trx, rows: readonly NewDeliveryRow[]): Promise<void> {
-  if (rows.length > 0) await trx.insertInto('deliveries').values([...rows]).execute();
+  if (rows.length === 0) return;
+  await runStatement(trx, insertStatement(rows.length), rows.flatMap((row) => DELIVERY_COLUMNS.map((column) => row[column] ?? null)));
 }
 
 export interface SubscriberQueue {
@@ -133,27 +143,34 @@ export interface AttemptResult {
   readonly at: string;
 }
 
+const ATTEMPT_COLUMNS = [
+  'id', 'delivery_id', 'attempt', 'started_at', 'latency_ms', 'status_code', 'error', 'response_body', 'outcome',
+] as const satisfies readonly (keyof NewDeliveryAttemptRow)[];
+
+const INSERT_ATTEMPT = statement(
+  `insert into delivery_attempts (${ATTEMPT_COLUMNS.join(', ')}) values (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`,
+);
+
+const FINISH = statement(`
+  update deliveries
+  set state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = null, lease_expires_at = null,
+      updated_at = ?, delivered_at = ?
+  where id = ? and lease_owner = ?
+  returning id`);
+
 /** Records the attempt and moves the delivery on; false when the lease had been lost meanwhile. */
-export async function finishAttempt(db: Db, deliveryId: string, owner: string, result: AttemptResult): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    await trx.insertInto('delivery_attempts').values(result.attempt).execute();
-    const updated = await trx
-      .updateTable('deliveries')
-      .set((eb) => ({
-        state: result.state,
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: result.nextAttemptAt,
-        last_error: result.lastError,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: result.at,
-        delivered_at: result.state === 'delivered' ? result.at : null,
-      }))
-      .where('id', '=', deliveryId)
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
-  });
+export async function finishAttempt(trx: Trx, deliveryId: string, owner: string, result: AttemptResult): Promise<boolean> {
+  await runStatement(trx, INSERT_ATTEMPT, ATTEMPT_COLUMNS.map((column) => result.attempt[column] ?? null));
+  const updated = await runStatement(trx, FINISH, [
+    result.state,
+    result.nextAttemptAt,
+    result.lastError,
+    result.at,
+    result.state === 'delivered' ? result.at : null,
+    deliveryId,
+    owner,
+  ]);
+  return updated.length === 1;
 }
 
 /**

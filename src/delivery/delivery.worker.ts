@@ -6,6 +6,7 @@ import type { Metrics } from '../admin/metrics';
 import { type Clock, newId } from '../clock';
 import type { Subscriber } from '../config/config';
 import type { Db } from '../db/database';
+import { type Writes, ownTransactions } from '../db/group-commit';
 import * as eventRepository from '../events/event.repository';
 import * as deliveryRepository from './delivery.repository';
 import type { DeliveryRow } from './delivery.table';
@@ -17,6 +18,8 @@ import { signWebhook } from './webhook-signer';
 
 export interface DispatcherOptions {
   readonly db: Db;
+  /** Where attempts are recorded, sharing COMMITs with the ingest path; one transaction each when absent. */
+  readonly writes?: Writes;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly subscribers: readonly Subscriber[];
@@ -62,10 +65,12 @@ export class DeliveryDispatcher {
   private readonly busyUntil = new Map<string, number>();
   private ticking = false;
   private tickAgain = false;
+  private readonly writes: Writes;
 
   constructor(private readonly options: DispatcherOptions) {
     this.subscribers = new Map(options.subscribers.map((s) => [s.id, s]));
     const { db, clock, logger, heartbeatMs } = options;
+    this.writes = options.writes ?? ownTransactions(db);
     this.leases = new LeaseKeeper({ db, clock, logger, owner: this.owner, heartbeatMs });
   }
 
@@ -259,13 +264,13 @@ export class DeliveryDispatcher {
 
     if (!subscriber) {
       // Removed from the config since: nobody to deliver to, and visible as dead.
-      await deliveryRepository.finishAttempt(db, delivery.id, this.owner, {
+      await this.writes.run((trx) => deliveryRepository.finishAttempt(trx, delivery.id, this.owner, {
         attempt: { ...record({ statusCode: null, error: 'subscriber no longer configured', body: null, latencyMs: 0 }), outcome: 'dead' },
         state: 'dead',
         nextAttemptAt: startedAt.toISOString(),
         lastError: 'subscriber no longer configured',
         at: startedAt.toISOString(),
-      });
+      }));
       return;
     }
 
@@ -295,13 +300,13 @@ export class DeliveryDispatcher {
     const state = delivered ? 'delivered' : wait === null ? 'dead' : 'pending';
     const nextAttemptAt = new Date(finishedAt.getTime() + (wait ?? 0) * 1000).toISOString();
     const outcome = delivered ? 'delivered' : state === 'dead' ? 'dead' : 'retry';
-    const kept = await deliveryRepository.finishAttempt(db, delivery.id, this.owner, {
+    const kept = await this.writes.run((trx) => deliveryRepository.finishAttempt(trx, delivery.id, this.owner, {
       attempt: { ...record({ statusCode, error, body: result.ok ? result.body : null, latencyMs }), outcome },
       state,
       nextAttemptAt,
       lastError: error,
       at: finishedAt.toISOString(),
-    });
+    }));
     this.options.metrics?.deliveryAttempt(subscriber.id, outcome, latencyMs / 1000);
     const log = { deliveryId: delivery.id, eventId: payload.id, subscriber: subscriber.id, attempt: attemptNo, statusCode, error, state };
     if (!kept) logger.warn(log, 'delivery lease was lost during the attempt');

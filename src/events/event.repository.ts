@@ -1,44 +1,33 @@
 import type { Db, Trx } from '../db/database';
+import { runStatement, statement } from '../db/statement';
 import type { Channel, PaymentEvent, Status } from './event';
-import type { EventRow, NewEventRow } from './event.table';
+import type { EventRow } from './event.table';
+
+const EVENT_COLUMNS = [
+  'id', 'created_at', 'source_id', 'channel', 'reference', 'status', 'provider_reference', 'provider_status', 'amount_value',
+  'amount_currency', 'occurred_at', 'received_at', 'stale', 'reversal', 'details', 'inbound_id', 'transaction_seq',
+] as const satisfies readonly (keyof EventRow)[];
+
+const INSERT_EVENT = statement(`
+  insert into events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})
+  on conflict (source_id, channel, reference, status) do nothing
+  returning id`);
+
+const FIND_BY_REPORT = statement('select id from events where source_id = ? and channel = ? and reference = ? and status = ?');
 
 /** Inserts the event unless the same report is already stored; answers whether it was inserted. */
-export async function insertUnlessDuplicate(trx: Trx, row: NewEventRow): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('events')
-    .values(row)
-    .onConflict((oc) => oc.columns(['source_id', 'channel', 'reference', 'status']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+export async function insertUnlessDuplicate(trx: Trx, row: EventRow): Promise<boolean> {
+  const inserted = await runStatement(trx, INSERT_EVENT, EVENT_COLUMNS.map((column) => row[column]));
+  return inserted.length > 0;
 }
 
+/** The event already made from this report, if any. */
 export async function findIdByReport(
   trx: Trx,
   key: { sourceId: string; channel: Channel; reference: string; status: Status },
-): Promise<string> {
-  const row = await trx
-    .selectFrom('events')
-    .select('id')
-    .where('source_id', '=', key.sourceId)
-    .where('channel', '=', key.channel)
-    .where('reference', '=', key.reference)
-    .where('status', '=', key.status)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-export async function setTransactionPosition(
-  trx: Trx,
-  id: string,
-  seq: number,
-  marks: { readonly stale: boolean; readonly reversal: boolean },
-): Promise<void> {
-  await trx
-    .updateTable('events')
-    .set({ transaction_seq: seq, stale: marks.stale ? 1 : 0, reversal: marks.reversal ? 1 : 0 })
-    .where('id', '=', id)
-    .execute();
+): Promise<string | undefined> {
+  const rows = await runStatement<{ id: string }>(trx, FIND_BY_REPORT, [key.sourceId, key.channel, key.reference, key.status]);
+  return rows[0]?.id;
 }
 
 export interface EventFilter {

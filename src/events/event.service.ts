@@ -25,8 +25,9 @@ export type ReportOutcome =
 
 /**
  * Turns one report into a canonical event, moves its transaction and queues a delivery for each
- * subscriber that wants it, all inside the caller's transaction. The database's unique constraint decides what is a duplicate, so two
- * processes racing on the same report still make one event.
+ * subscriber that wants it, all inside the caller's transaction. The transaction row is counted
+ * first so the event is written once, with its final position; the database's unique constraint
+ * still decides what is a duplicate, so two processes racing on the same report make one event.
  */
 export async function recordReport(
   trx: Trx,
@@ -35,8 +36,16 @@ export async function recordReport(
   context: { inboundId: string | null; receivedAt: string },
 ): Promise<ReportOutcome> {
   const { clock } = ingest;
+  const reportKey = { sourceId: report.source, channel: report.channel, reference: report.reference, status: report.status };
+  const seen = await eventRepository.findIdByReport(trx, reportKey);
+  if (seen !== undefined) return { created: false, duplicateOf: seen };
+
   const eventId = newId('evt', clock);
   const createdAt = clock.now().toISOString();
+  const key = { sourceId: report.source, reference: report.reference };
+  const position = await transactionRepository.countEvent(trx, { ...key, channel: report.channel, status: report.status, eventId, at: createdAt });
+  const move = position.eventCount === 1 ? 'same' : applyReport(position.status, report.status);
+  if (move === 'advance' || move === 'reversal') await transactionRepository.setStatus(trx, key, report.status, eventId);
   const inserted = await eventRepository.insertUnlessDuplicate(trx, {
     id: eventId,
     created_at: createdAt,
@@ -50,40 +59,33 @@ export async function recordReport(
     amount_currency: report.amount?.currency ?? null,
     occurred_at: report.occurredAt,
     received_at: context.receivedAt,
+    stale: move === 'stale' ? 1 : 0,
+    reversal: move === 'reversal' ? 1 : 0,
     details: JSON.stringify(report.details),
     inbound_id: context.inboundId,
-    transaction_seq: 0,
+    transaction_seq: position.eventCount,
   });
-  if (!inserted) {
-    const duplicateOf = await eventRepository.findIdByReport(trx, {
-      sourceId: report.source,
-      channel: report.channel,
-      reference: report.reference,
-      status: report.status,
-    });
-    return { created: false, duplicateOf };
-  }
-
-  const key = { sourceId: report.source, reference: report.reference };
-  const position = await transactionRepository.countEvent(trx, {
-    ...key,
-    channel: report.channel,
-    status: report.status,
-    eventId,
-    at: createdAt,
-  });
-  const move = position.eventCount === 1 ? 'same' : applyReport(position.status, report.status);
-  if (move === 'advance' || move === 'reversal') await transactionRepository.setStatus(trx, key, report.status, eventId);
-  await eventRepository.setTransactionPosition(trx, eventId, position.eventCount, {
-    stale: move === 'stale',
-    reversal: move === 'reversal',
-  });
+  // Another process stored the same report between our look and our insert (PostgreSQL only:
+  // SQLite has one writer). The transaction count above is wrong now; undo it all and run again.
+  if (!inserted) throw new ConcurrentReport();
   // Stale events are forwarded too: subscribers decide what a late report means to them.
   await deliveryRepository.insertDeliveries(
     trx,
     deliveriesFor({ id: eventId, ...report, seq: position.eventCount }, ingest.subscribers, clock),
   );
   return { created: true, eventId, reversedFrom: move === 'reversal' ? position.status : null };
+}
+
+/**
+ * Lost a race on one report to another process. Carries PostgreSQL's serialization_failure code,
+ * so the group committer runs the unit again, and the second run finds the report stored.
+ */
+export class ConcurrentReport extends Error {
+  readonly code = '40001';
+
+  constructor() {
+    super('the same report was stored by another process at the same time');
+  }
 }
 
 export interface RecordedReports {

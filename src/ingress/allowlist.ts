@@ -36,9 +36,13 @@ export function createAllowList(entries: readonly string[]): AllowList {
     if (!range) throw new Error(`not an IP address or CIDR range: ${entry}`);
     return range;
   });
+  // Most entries are single addresses, and most callers send them as written: a Set answers
+  // those without parsing; anything else (ranges, IPv4-mapped IPv6, other spellings) is parsed.
+  const exact = new Set(ranges.filter(([base, bits]) => bits === (base.kind() === 'ipv4' ? 32 : 128)).map(([base]) => base.toString()));
   return {
     allows(clientIp) {
       if (!clientIp) return false;
+      if (exact.has(clientIp)) return true;
       const address = parseAddress(clientIp);
       if (!address) return false;
       return ranges.some(([base, bits]) => base.kind() === address.kind() && address.match(base, bits));

@@ -1,13 +1,25 @@
 import type { Db, Trx } from '../db/database';
 import type { PageCursor } from '../events/event.repository';
-import type { InboundOutcome, InboundRecordRow, NewInboundRecordRow } from './inbound.table';
+import { runStatement, statement } from '../db/statement';
+import type { InboundOutcome, InboundRecordRow } from './inbound.table';
 
-export async function insertInbound(db: Db | Trx, row: NewInboundRecordRow): Promise<void> {
-  await db.insertInto('inbound_records').values(row).execute();
+const INBOUND_COLUMNS = [
+  'id', 'request_id', 'received_at', 'source_id', 'channel', 'client_ip', 'method', 'url', 'headers', 'body', 'outcome',
+  'reason', 'response_status', 'response_body', 'signature_form', 'signature_path',
+] as const satisfies readonly (keyof InboundRecordRow)[];
+
+const INSERT_INBOUND = statement(
+  `insert into inbound_records (${INBOUND_COLUMNS.join(', ')}) values (${INBOUND_COLUMNS.map(() => '?').join(', ')})`,
+);
+
+const SET_OUTCOME = statement('update inbound_records set outcome = ?, reason = ? where id = ?');
+
+export async function insertInbound(db: Db | Trx, row: InboundRecordRow): Promise<void> {
+  await runStatement(db, INSERT_INBOUND, INBOUND_COLUMNS.map((column) => row[column]));
 }
 
 export async function setOutcome(trx: Trx, id: string, outcome: InboundOutcome, reason: string | null): Promise<void> {
-  await trx.updateTable('inbound_records').set({ outcome, reason }).where('id', '=', id).execute();
+  await runStatement(trx, SET_OUTCOME, [outcome, reason, id]);
 }
 
 export async function findInbound(db: Db, id: string): Promise<InboundRecordRow | undefined> {

@@ -1,4 +1,5 @@
-import type { Db, Trx } from '../db/database';
+import type { Trx } from '../db/database';
+import type { Writes } from '../db/group-commit';
 import type { StatusReport } from '../events/event';
 import * as eventService from '../events/event.service';
 import * as inboundRepository from './inbound.repository';
@@ -34,13 +35,13 @@ export type StoreResult = eventService.RecordedReports;
  * hear that we have it.
  */
 export async function storeAccepted(
-  db: Db,
+  writes: Writes,
   ingest: eventService.IngestContext,
   request: InboundRequest,
   reports: readonly StatusReport[],
   answer: Answer,
 ): Promise<StoreResult> {
-  return db.transaction().execute((trx) => storeAcceptedIn(trx, ingest, request, reports, answer));
+  return writes.run((trx) => storeAcceptedIn(trx, ingest, request, reports, answer));
 }
 
 /** storeAccepted inside a transaction the caller opened (and that may hold more writes). */
@@ -66,9 +67,10 @@ export async function storeRepeatIn(trx: Trx, request: InboundRequest, reason: s
 }
 
 /** Keeps a refused request and the answer it got, with at most the first 4 KiB of its body. */
-export async function storeRejected(db: Db, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
+export async function storeRejected(writes: Writes, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
   const body = request.body === null ? null : cutToKeptLength(request.body);
-  await inboundRepository.insertInbound(db, toRow({ ...request, body }, 'rejected', reason, answer));
+  const row = toRow({ ...request, body }, 'rejected', reason, answer);
+  await writes.run((trx) => inboundRepository.insertInbound(trx, row));
 }
 
 function cutToKeptLength(body: string): string {

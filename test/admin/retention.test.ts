@@ -21,7 +21,7 @@ async function seed(reference: string, state: 'delivered' | 'dead'): Promise<voi
   const subscribers = [subscriberConfig('http://127.0.0.1:9/hooks')];
   const request = { id: newId('inb', clock), requestId: 'r', receivedAt: clock.now().toISOString(), sourceId: 'biller-a', channel: 'biller', clientIp: '127.0.0.1', method: 'GET', url: '/', headers: {}, body: null };
   const report = { source: 'biller-a', channel: 'biller' as const, reference, providerReference: null, status: 'SUCCESS' as const, providerStatus: '0', amount: null, occurredAt: null, details: {} };
-  await inboundService.storeAccepted(database.handle.db, { clock, subscribers }, request, [report], { status: 200, body: 'OK' });
+  await inboundService.storeAccepted(database.handle.writes, { clock, subscribers }, request, [report], { status: 200, body: 'OK' });
   const delivery = await database.handle.db.selectFrom('deliveries').select('id').where('reference', '=', reference).executeTakeFirstOrThrow();
   await database.handle.db.updateTable('deliveries').set({ state }).where('id', '=', delivery.id).execute();
   await database.handle.db

@@ -31,6 +31,7 @@ function appsOn(handle: DatabaseHandle) {
   const deps: AppDeps = {
     config: buildConfig(),
     db: handle.db,
+    writes: handle.writes,
     health: handle.health,
     clock,
     logger,

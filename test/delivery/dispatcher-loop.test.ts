@@ -42,7 +42,7 @@ function setup(pollMs: number) {
   const logger = pino({ level: 'silent' });
   const dispatcher = new DeliveryDispatcher({ db: database.handle.db, clock: systemClock, logger, subscribers, workers: 2, pollMs });
   const metrics = new Metrics(database.handle.db, systemClock);
-  const app = createPublicApp({ config, db: database.handle.db, health: database.handle.health, clock: systemClock, logger, outbox: dispatcher, metrics });
+  const app = createPublicApp({ config, db: database.handle.db, writes: database.handle.writes, health: database.handle.health, clock: systemClock, logger, outbox: dispatcher, metrics });
   return { dispatcher, app };
 }
 

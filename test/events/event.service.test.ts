@@ -45,7 +45,7 @@ async function store(...reports: StatusReport[]) {
     headers: {},
     body: '{}',
   };
-  return inboundService.storeAccepted(database.handle.db, { clock, subscribers: [] }, request, reports, { status: 200, body: 'ok' });
+  return inboundService.storeAccepted(database.handle.writes, { clock, subscribers: [] }, request, reports, { status: 200, body: 'ok' });
 }
 
 async function history(reference: string) {

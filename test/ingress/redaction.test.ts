@@ -37,7 +37,7 @@ async function storedRecords(): Promise<string> {
   return JSON.stringify(await database.handle.db.selectFrom('inbound_records').selectAll().execute());
 }
 
-/** What was written about the request, once pino-http's line at response end is out. */
+/** What was written about the request, once the request's line at response end is out. */
 async function logText(): Promise<string> {
   await new Promise((resolve) => setImmediate(resolve));
   return lines.join('');

@@ -19,6 +19,7 @@ export function buildApps(database: TestDatabase, config: Config = buildConfig()
   const deps = {
     config,
     db: database.handle.db,
+    writes: database.handle.writes,
     health: database.handle.health,
     clock,
     logger: options.logger ?? pino({ level: 'silent' }),

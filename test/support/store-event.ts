@@ -1,6 +1,7 @@
 import { newId } from '../../src/clock';
 import type { Subscriber } from '../../src/config/config';
 import type { Db } from '../../src/db/database';
+import { ownTransactions } from '../../src/db/group-commit';
 import type { Channel, Status, StatusReport } from '../../src/events/event';
 import * as inboundService from '../../src/ingress/inbound.service';
 import type { TestClock } from './clock';
@@ -42,6 +43,6 @@ export async function storeEvent(
     headers: {},
     body: null,
   };
-  const result = await inboundService.storeAccepted(db, { clock, subscribers }, request, [report], { status: 200, body: 'ok' });
+  const result = await inboundService.storeAccepted(ownTransactions(db), { clock, subscribers }, request, [report], { status: 200, body: 'ok' });
   return result.createdEventIds[0] ?? '';
 }

@@ -27,7 +27,7 @@ const ANSWERS: Readonly<Record<RejectionKind, { status: number; body: string }>>
 
 /** CONTRACT 3.1: `GET /callbacks/biller/:sourceId` and `GET /callbacks/biller/:sourceId/:token`. */
 export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): Router {
-  const { config, db, clock, logger, outbox, metrics } = deps;
+  const { config, writes, clock, logger, outbox, metrics } = deps;
   const ingest = { clock, subscribers: config.subscribers };
   const sources = new Map(
     config.sources.flatMap((s) => (s.type === 'biller' ? [[s.id, { source: s, allowList: createAllowList(s.allowedIps) }] as const] : [])),
@@ -68,7 +68,7 @@ export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit):
     const inbound = describeRequest(req, clock, 'biller', source.id, null);
     const answer = { status: 200, body: 'OK' };
     const started = performance.now();
-    const result = await inboundService.storeAccepted(db, ingest, inbound, [report], answer);
+    const result = await inboundService.storeAccepted(writes, ingest, inbound, [report], answer);
     countStored(metrics, req.log, source.id, 'biller', result, (performance.now() - started) / 1000);
     if (result.createdEventIds.length > 0) outbox.wake();
     req.log.info({ inboundId: inbound.id, events: result.createdEventIds, duplicateOf: result.duplicateOf }, 'biller reversal stored');
@@ -91,7 +91,7 @@ export function billerRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit):
     } else {
       const inbound = describeRequest(req, clock, 'biller', source?.id ?? null, keptBodyOf(req, res));
       try {
-        await inboundService.storeRejected(db, inbound, error.detail, { status: answer.status, body });
+        await inboundService.storeRejected(writes, inbound, error.detail, { status: answer.status, body });
       } catch (storeError) {
         logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected biller callback');
       }

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { AppDeps } from '../../deps';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
+import type { AccessTokenCache } from './access-token-cache';
 import * as accessTokenRepository from './access-token.repository';
 import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
 import { MAX_JSON_DEPTH, parseBody, sha256Hex } from './body-forms';
@@ -17,8 +18,8 @@ export const ACCESS_TOKEN_SERVICE = '73';
  * `POST /v1.0/access-token/b2b` after source, IP and rate limit: the provider proves its key by
  * signing `clientId|X-TIMESTAMP`, and gets an opaque token we keep only as a hash.
  */
-export function issueAccessToken(deps: AppDeps): RequestHandler {
-  const { db, clock } = deps;
+export function issueAccessToken(deps: AppDeps, tokens: AccessTokenCache): RequestHandler {
+  const { writes, clock } = deps;
   return async (req, res) => {
     const { source, publicKey } = snapEntryOf(res);
     requireHeaders(req, ['X-TIMESTAMP', 'X-SIGNATURE', 'X-CLIENT-KEY']);
@@ -36,15 +37,19 @@ export function issueAccessToken(deps: AppDeps): RequestHandler {
     const inbound = describeRequest(req, clock, 'snap.access-token', source.id, rawBodyOf(req));
     // The stored answer must not hand out a working token to whoever reads the database.
     const kept = { status: 200, body: JSON.stringify({ ...body, accessToken: '[REDACTED]' }) };
-    await db.transaction().execute(async (trx) => {
+    const tokenHash = sha256Hex(accessToken);
+    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    await writes.run(async (trx) => {
       await accessTokenRepository.insertToken(trx, {
-        token_hash: sha256Hex(accessToken),
+        token_hash: tokenHash,
         source_id: source.id,
         issued_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + ttl * 1000).toISOString(),
+        expires_at: expiresAt.toISOString(),
       });
       await inboundService.storeAcceptedIn(trx, { clock, subscribers: [] }, inbound, [], kept);
     });
+    // Only once committed: a token the store does not hold must not work here either.
+    tokens.remember(tokenHash, source.id, expiresAt);
     deps.metrics.inboundRequest(source.id, 'snap.access-token', 'accepted');
     res.status(200).set('X-TIMESTAMP', jakartaTimestamp(clock.now())).json(body);
   };

@@ -7,6 +7,7 @@ import type { Channel, StatusReport } from '../../events/event';
 import { countStored } from '../inbound-metrics';
 import { describeRequest } from '../inbound-request';
 import * as inboundService from '../inbound.service';
+import type { AccessTokenCache } from './access-token-cache';
 import * as accessTokenRepository from './access-token.repository';
 import { checkTimestamp, rawBodyOf, requireHeaders, snapEntryOf } from './snap-checks';
 import { MAX_JSON_DEPTH, parseBody, sha256Hex } from './body-forms';
@@ -36,8 +37,8 @@ const EXTERNAL_ID = /^[\x21-\x7e]{1,64}$/;
  * CONTRACT 3.2, after source, IP and rate limit: headers, timestamp, token, signature, JSON,
  * schema, idempotency, store, answer, in that order.
  */
-export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHandler {
-  const { db, clock, outbox, metrics } = deps;
+export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>, tokens: AccessTokenCache): RequestHandler {
+  const { writes, clock, outbox, metrics } = deps;
   const ingest = { clock, subscribers: deps.config.subscribers };
   return async (req, res) => {
     const { source, notifyKey } = snapEntryOf(res);
@@ -47,7 +48,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
     const externalId = req.get('X-EXTERNAL-ID') ?? '';
     if (!EXTERNAL_ID.test(externalId)) throw new SnapRejection('invalid_field', 'X-EXTERNAL-ID');
 
-    const accessToken = symmetric ? await validAccessToken(deps, req.get('Authorization'), source.id) : '';
+    const accessToken = symmetric ? await validAccessToken(deps, tokens, req.get('Authorization'), source.id) : '';
     const rawBody = rawBodyOf(req);
     const signed = { target: req.originalUrl, rawBody, timestamp, signature: req.get('X-SIGNATURE') ?? '', accessToken };
     const signature = verifyNotifySignature(notifyKey, signed, source.signaturePathPrefix);
@@ -68,7 +69,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
     // Whitespace and escapes do not make another request: a retry spaced differently is the same one.
     const bodyHash = sha256Hex(JSON.stringify(parsed.value));
     const started = performance.now();
-    const given = await db.transaction().execute(async (trx) => {
+    const given = await writes.run(async (trx) => {
       const claimed = await snapRequestRepository.claim(trx, {
         source_id: key.sourceId,
         channel: key.channel,
@@ -109,11 +110,17 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>): RequestHand
 }
 
 /** The Bearer token of a symmetric notify, when it was issued to this source and has not expired. */
-async function validAccessToken(deps: AppDeps, authorization: string | undefined, sourceId: string): Promise<string> {
+async function validAccessToken(deps: AppDeps, tokens: AccessTokenCache, authorization: string | undefined, sourceId: string): Promise<string> {
   const accessToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-  const now = deps.clock.now().toISOString();
-  if (!accessToken || !(await accessTokenRepository.isValid(deps.db, sha256Hex(accessToken), sourceId, now))) {
-    throw new SnapRejection('invalid_token', 'Authorization', 'bad_credentials');
+  if (!accessToken) throw new SnapRejection('invalid_token', 'Authorization', 'bad_credentials');
+  const now = deps.clock.now();
+  const tokenHash = sha256Hex(accessToken);
+  let valid = tokens.check(tokenHash, sourceId, now);
+  if (valid === null) {
+    const expiresAt = await accessTokenRepository.validUntil(deps.db, tokenHash, sourceId, now.toISOString());
+    if (expiresAt !== null) tokens.remember(tokenHash, sourceId, new Date(expiresAt));
+    valid = expiresAt !== null;
   }
+  if (!valid) throw new SnapRejection('invalid_token', 'Authorization', 'bad_credentials');
   return accessToken;
 }

@@ -1,5 +1,17 @@
 import type { Trx } from '../../db/database';
-import type { NewSnapRequestRow, SnapRequestRow } from './snap-request.table';
+import { runStatement, statement } from '../../db/statement';
+import type { SnapRequestRow } from './snap-request.table';
+
+const CLAIM_COLUMNS = [
+  'source_id', 'channel', 'external_id', 'jakarta_day', 'body_hash', 'inbound_id', 'response_status', 'response_body', 'created_at',
+] as const satisfies readonly (keyof SnapRequestRow)[];
+
+const CLAIM = statement(`
+  insert into snap_requests (${CLAIM_COLUMNS.join(', ')}) values (${CLAIM_COLUMNS.map(() => '?').join(', ')})
+  on conflict (source_id, channel, external_id, jakarta_day) do nothing
+  returning source_id`);
+
+const FIND = statement('select * from snap_requests where source_id = ? and channel = ? and external_id = ? and jakarta_day = ?');
 
 export interface SnapRequestKey {
   readonly sourceId: string;
@@ -13,23 +25,14 @@ export interface SnapRequestKey {
  * Claims the (source, service, X-EXTERNAL-ID, day) for this request. The primary key decides, so
  * two processes racing on one X-EXTERNAL-ID cannot both win. Answers false when it was taken.
  */
-export async function claim(trx: Trx, row: NewSnapRequestRow): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('snap_requests')
-    .values(row)
-    .onConflict((oc) => oc.columns(['source_id', 'channel', 'external_id', 'jakarta_day']).doNothing())
-    .returning('source_id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+export async function claim(trx: Trx, row: SnapRequestRow): Promise<boolean> {
+  const inserted = await runStatement(trx, CLAIM, CLAIM_COLUMNS.map((column) => row[column]));
+  return inserted.length > 0;
 }
 
 export async function find(trx: Trx, key: SnapRequestKey): Promise<SnapRequestRow> {
-  return trx
-    .selectFrom('snap_requests')
-    .selectAll()
-    .where('source_id', '=', key.sourceId)
-    .where('channel', '=', key.channel)
-    .where('external_id', '=', key.externalId)
-    .where('jakarta_day', '=', key.jakartaDay)
-    .executeTakeFirstOrThrow();
+  const rows = await runStatement<SnapRequestRow>(trx, FIND, [key.sourceId, key.channel, key.externalId, key.jakartaDay]);
+  const row = rows[0];
+  if (!row) throw new Error('no SNAP request under this key');
+  return { ...row, response_status: Number(row.response_status) };
 }

@@ -9,6 +9,7 @@ import { createRateLimits } from '../rate-limit';
 import { Rejection } from '../rejection';
 import { keptBodyOf, onlyMethod, readRawBody, refuseDeclaredOversize } from '../request-limits';
 import type { UnknownCallerLimit } from '../unknown-callers';
+import { AccessTokenCache } from './access-token-cache';
 import { ACCESS_TOKEN_PATH, ACCESS_TOKEN_SERVICE, issueAccessToken } from './access-token.route';
 import { BULK_CASHIN, QR_CPM } from './notify-specs';
 import { type NotifySpec, handleNotify } from './notify.route';
@@ -21,6 +22,7 @@ import { jakartaTimestamp } from './snap-time';
 export function snapRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): Router {
   const entries = indexSnapSources(deps.config.sources.filter((s): s is SnapSource => s.type === 'snap'));
   const router = Router();
+  const tokens = new AccessTokenCache();
   // Method and declared size come before any check, for every method (so others get a 405); the
   // body itself is read after the header-only checks, so an unknown caller cannot make us read a megabyte.
   const limits = [onlyMethod('POST'), refuseDeclaredOversize];
@@ -31,7 +33,7 @@ export function snapRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): R
     identifySnapSource(entries, 'X-CLIENT-KEY'),
     ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
     readRawBody,
-    issueAccessToken(deps),
+    issueAccessToken(deps, tokens),
   );
   router.use(ACCESS_TOKEN_PATH, answerRejection(deps, unknownCallers, ACCESS_TOKEN_SERVICE, 'snap.access-token', 'Unknown client'));
 
@@ -42,7 +44,7 @@ export function snapRoutes(deps: AppDeps, unknownCallers: UnknownCallerLimit): R
       identifySnapSource(entries, 'X-PARTNER-ID'),
       ...createRateLimits(deps.config.rateLimitPerIpPerMinute),
       readRawBody,
-      handleNotify(deps, spec),
+      handleNotify(deps, spec, tokens),
     );
     router.use(spec.path, answerRejection(deps, unknownCallers, spec.service, spec.channel, 'Unknown partner'));
   };
@@ -83,7 +85,7 @@ function answerRejection(
       const signature = (res.locals as { signature?: SignatureMatch }).signature ?? null;
       const inbound = describeRequest(req, deps.clock, channel, source?.id ?? null, keptBodyOf(req, res), signature);
       try {
-        await inboundService.storeRejected(deps.db, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
+        await inboundService.storeRejected(deps.writes, inbound, reason, { status: answer.status, body: JSON.stringify(answer.body) });
       } catch (storeError) {
         deps.logger.error({ err: storeError, inboundId: inbound.id }, 'could not record a rejected SNAP request');
       }

@@ -1,0 +1,137 @@
+import { CompiledQuery } from 'kysely';
+import type { Db, Trx } from './database';
+
+/** A unit of work: every write of one request, given the open transaction it must use alone. */
+export type UnitOfWork<T> = (trx: Trx) => Promise<T>;
+
+/** Where writes go: each unit is durable (committed) when the promise resolves, never before. */
+export interface Writes {
+  run<T>(work: UnitOfWork<T>): Promise<T>;
+}
+
+export interface GroupCommitOptions {
+  /** Most units one transaction holds. */
+  readonly maxUnits: number;
+  /** Transactions open at once: 1 for SQLite (one connection), a few for PostgreSQL's pool. */
+  readonly concurrency: number;
+}
+
+interface Queued {
+  readonly work: UnitOfWork<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Times this unit lost a deadlock to another transaction and was run again. */
+  retries: number;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release savepoint unit');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint unit');
+// PostgreSQL's deadlock_detected and serialization_failure: the unit did nothing wrong, it ran at
+// the same time as another transaction touching the same rows in another order.
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_RETRIES = 3;
+
+/**
+ * Group commit. Units that arrive while a transaction is committing wait for the next one, and
+ * every unit waiting then shares it: one fsynced COMMIT for all of them instead of one each.
+ * Each unit runs in its own savepoint, so one that fails is undone alone and the others still
+ * commit; a unit hears of its outcome only after the COMMIT, and when the COMMIT fails every
+ * unit in it hears that error, whatever its own outcome was (it may have read another unit's
+ * uncommitted writes).
+ */
+export class GroupCommitter implements Writes {
+  private readonly queue: Queued[] = [];
+  private open = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  run<T>(work: UnitOfWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject, retries: 0 });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Starts the next transaction once the requests whose I/O the event loop is handling now have
+   * queued their units too: waiting for the check phase costs microseconds and fills the batch.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.open >= this.options.concurrency) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.queue.length > 0 && this.open < this.options.concurrency) {
+        void this.commit(this.queue.splice(0, this.options.maxUnits));
+      }
+    });
+  }
+
+  private async commit(units: Queued[]): Promise<void> {
+    this.open += 1;
+    let outcomes: Outcome[] | null = null;
+    let failure: unknown = null;
+    try {
+      outcomes = await this.db.transaction().execute((trx) => runUnits(trx, units));
+    } catch (error) {
+      failure = error;
+    } finally {
+      this.open -= 1;
+    }
+    const again: Queued[] = [];
+    units.forEach((unit, i) => {
+      const outcome = outcomes?.[i] ?? { ok: false, error: failure };
+      if (outcome.ok) unit.resolve(outcome.value);
+      else if (isRetryable(outcome.error) && unit.retries < MAX_RETRIES) again.push(unit);
+      else unit.reject(outcome.error);
+    });
+    for (const unit of again) unit.retries += 1;
+    this.queue.unshift(...again);
+    this.schedule();
+  }
+}
+
+/** Each unit in a transaction of its own: for paths where nothing waits to share one. */
+export function ownTransactions(db: Db): Writes {
+  return { run: (work) => db.transaction().execute(work) };
+}
+
+async function runUnits(trx: Trx, units: readonly Queued[]): Promise<Outcome[]> {
+  // Alone in its transaction, a unit needs no savepoint: its failure rolls back the transaction.
+  const only = units.length === 1 ? units[0] : undefined;
+  if (only) return [{ ok: true, value: await only.work(trx) }];
+  const outcomes: Outcome[] = [];
+  for (const unit of units) {
+    await trx.executeQuery(SAVEPOINT);
+    try {
+      outcomes.push({ ok: true, value: await unit.work(trx) });
+    } catch (error) {
+      // When the transaction itself is gone (SQLite rolled back on a full disk, PostgreSQL lost
+      // the connection) this fails, and the unit's error fails the whole transaction.
+      await rollbackToSavepoint(trx, error);
+      outcomes.push({ ok: false, error });
+    }
+    await trx.executeQuery(RELEASE);
+  }
+  return outcomes;
+}
+
+async function rollbackToSavepoint(trx: Trx, cause: unknown): Promise<void> {
+  try {
+    await trx.executeQuery(ROLLBACK_TO);
+  } catch {
+    throw cause;
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
