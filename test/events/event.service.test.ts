@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId } from '../../src/clock';
+import type { Writes } from '../../src/db/group-commit';
 import type { Status, StatusReport } from '../../src/events/event';
 import * as eventRepository from '../../src/events/event.repository';
 import * as transactionRepository from '../../src/events/transaction.repository';
@@ -32,6 +33,10 @@ function report(reference: string, status: Status): StatusReport {
 }
 
 async function store(...reports: StatusReport[]) {
+  return storeThrough(database.handle.writes, reports);
+}
+
+function storeThrough(writes: Writes, reports: readonly StatusReport[]) {
   clock.advance(1000);
   const request = {
     id: newId('inb', clock),
@@ -45,7 +50,7 @@ async function store(...reports: StatusReport[]) {
     headers: {},
     body: '{}',
   };
-  return inboundService.storeAccepted(database.handle.writes, { clock, subscribers: [] }, request, reports, { status: 200, body: 'ok' });
+  return inboundService.storeAccepted(writes, { clock, subscribers: [] }, request, reports, { status: 200, body: 'ok' });
 }
 
 async function history(reference: string) {
@@ -164,3 +169,25 @@ describe('transaction state machine', () => {
     expect(result.duplicateOf).toEqual([result.createdEventIds[0]]);
   });
 });
+
+describe('two processes storing the same reports at the same moment', () => {
+  it('make each event once, and give the transaction one gap-free history', async () => {
+    const second = database.reopen();
+    const statuses: Status[] = ['PENDING', 'SUCCESS', 'FAILED'];
+    const reports = Array.from({ length: 30 }, (_, n) => report(`RACE-${n % 5}`, statuses[n % 3] ?? 'PENDING'));
+    try {
+      // Each report is sent to both processes, interleaved, as a provider retrying against two replicas would.
+      await Promise.all(reports.flatMap((r) => [storeThrough(database.handle.writes, [r]), storeThrough(second.writes, [r])]));
+    } finally {
+      await second.close();
+    }
+
+    for (let n = 0; n < 5; n++) {
+      const seqs = (await history(`RACE-${n}`)).map((line) => line.split(':')[0]);
+      const transaction = await transactionRepository.findTransaction(database.handle.db, 'bank-x', `RACE-${n}`);
+      expect(seqs).toEqual(['1', '2', '3']);
+      expect(transaction?.event_count).toBe(3);
+    }
+  });
+});
+
