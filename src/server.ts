@@ -34,6 +34,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     throw error;
   }
   const metrics = new Metrics(database.db, systemClock, { defaultMetrics: true });
+  database.writes.observe((commit) => metrics.committed(commit));
   const dispatcher = new DeliveryDispatcher({
     db: database.db,
     writes: database.writes,

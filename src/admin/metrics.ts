@@ -66,6 +66,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly commits = new Histogram({
+    name: 'receiver_db_commit_units',
+    help: 'Units of work (accepted callbacks, recorded attempts, claims) per database transaction: group commit at work.',
+    labelNames: ['outcome'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
+  private readonly commitSeconds = new Histogram({
+    name: 'receiver_db_commit_duration_seconds',
+    help: 'Time from BEGIN to the end of COMMIT of one shared transaction, units and fsync included.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
   constructor(db: Db, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
     const backlog = () => deliveryRepository.backlog(db);
@@ -106,6 +121,11 @@ export class Metrics {
 
   ingested(channel: string, seconds: number): void {
     this.ingestSeconds.observe({ channel }, seconds);
+  }
+
+  committed(commit: { units: number; seconds: number; ok: boolean }): void {
+    this.commits.observe({ outcome: commit.ok ? 'committed' : 'failed' }, commit.units);
+    this.commitSeconds.observe(commit.seconds);
   }
 
   deliveryAttempt(subscriber: string, outcome: AttemptOutcome, seconds: number): void {

@@ -6,7 +6,7 @@ import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDi
 import { Pool } from 'pg';
 import type { Database, Db } from './database';
 import { GuardedDialect } from './guarded-driver';
-import { GroupCommitter, type Writes } from './group-commit';
+import { GroupCommitter } from './group-commit';
 import { StatementCache } from './statement-cache';
 import { DatabaseHealth } from './health';
 
@@ -18,7 +18,7 @@ export interface DatabaseHandle {
   readonly db: Db;
   readonly engine: Engine;
   /** Where the hot paths write: units of work sharing transactions and their COMMITs. */
-  readonly writes: Writes;
+  readonly writes: GroupCommitter;
   /** Whether writes are going through; `/readyz` reads it. */
   readonly health: DatabaseHealth;
   /** Bytes free on the filesystem of an SQLite file; null where unknown (PostgreSQL, in memory). */

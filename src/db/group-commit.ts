@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { CompiledQuery } from 'kysely';
 import type { Db, Trx } from './database';
 
@@ -8,6 +9,9 @@ export type UnitOfWork<T> = (trx: Trx) => Promise<T>;
 export interface Writes {
   run<T>(work: UnitOfWork<T>): Promise<T>;
 }
+
+/** Told of every transaction the committer ran: how many units it held and how long it took. */
+export type CommitObserver = (commit: { readonly units: number; readonly seconds: number; readonly ok: boolean }) => void;
 
 export interface GroupCommitOptions {
   /** Most units one transaction holds. */
@@ -46,11 +50,17 @@ export class GroupCommitter implements Writes {
   private readonly queue: Queued[] = [];
   private open = 0;
   private scheduled = false;
+  private observer: CommitObserver = () => undefined;
 
   constructor(
     private readonly db: Db,
     private readonly options: GroupCommitOptions,
   ) {}
+
+  /** Metrics live above the storage layer: they are handed in once the process has them. */
+  observe(observer: CommitObserver): void {
+    this.observer = observer;
+  }
 
   run<T>(work: UnitOfWork<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -76,6 +86,7 @@ export class GroupCommitter implements Writes {
 
   private async commit(units: Queued[]): Promise<void> {
     this.open += 1;
+    const started = performance.now();
     let outcomes: Outcome[] | null = null;
     let failure: unknown = null;
     try {
@@ -85,6 +96,7 @@ export class GroupCommitter implements Writes {
     } finally {
       this.open -= 1;
     }
+    this.observer({ units: units.length, seconds: (performance.now() - started) / 1000, ok: outcomes !== null });
     const again: Queued[] = [];
     units.forEach((unit, i) => {
       const outcome = outcomes?.[i] ?? { ok: false, error: failure };

@@ -83,6 +83,12 @@ export class DeliveryDispatcher {
   /** New deliveries were committed: look now rather than at the next poll. */
   wake(): void {
     if (!this.running) return;
+    // During a round, a timer would be cleared by the round's own schedule() before it fired, and
+    // the wake-up lost until the next poll: the round looks again instead.
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), 0);
   }
@@ -171,7 +177,9 @@ export class DeliveryDispatcher {
     const claimed: DeliveryRow[] = [];
     if (now.getTime() >= this.unknownSweepAt) {
       const known = [...this.subscribers.keys()];
-      const orphans = await deliveryRepository.claimUnknownSubscribers(db, this.owner, now.toISOString(), this.leases.leaseUntil(), known, free);
+      const orphans = await this.writes.run((trx) =>
+        deliveryRepository.claimUnknownSubscribers(trx, this.owner, now.toISOString(), this.leases.leaseUntil(), known, free),
+      );
       // Found some: there may be more, so look again next round rather than in a minute.
       this.unknownSweepAt = orphans.length > 0 ? 0 : now.getTime() + UNKNOWN_SUBSCRIBER_SWEEP_MS;
       claimed.push(...orphans);
@@ -180,7 +188,7 @@ export class DeliveryDispatcher {
     const queues = this.subscribersInTurn()
       .map((subscriber) => ({ subscriber, subscriberId: subscriber.id, room: Math.min(free, subscriber.concurrency - this.inFlightTo(subscriber.id)) }))
       .filter((queue) => queue.room > 0);
-    if (free > 0) {
+    if (free > 0 && queues.length > 0) {
       const allot = (found: readonly number[]) => {
         const busy = this.busySubscribers(now.getTime(), queues.filter((_, i) => (found[i] ?? 0) > 0).map((queue) => queue.subscriberId));
         const demands = queues.map((queue, i) => {
@@ -189,7 +197,8 @@ export class DeliveryDispatcher {
         });
         return fairShares(demands, free);
       };
-      claimed.push(...(await deliveryRepository.claimDue(db, this.owner, now.toISOString(), this.leases.leaseUntil(), queues, allot)));
+      // Claims share COMMITs with callbacks and finished attempts: a lease is committed before its POST.
+      claimed.push(...(await this.writes.run((trx) => deliveryRepository.claimDue(trx, this.owner, now.toISOString(), this.leases.leaseUntil(), queues, allot))));
     }
     for (const delivery of claimed) this.busyUntil.set(delivery.subscriber_id, now.getTime() + BUSY_WINDOW_MS);
     return claimed.map((delivery) => this.begin(delivery));

@@ -271,7 +271,9 @@ describe('crash safety and concurrency', () => {
     await store(subscribers, 'T1', 'SUCCESS');
     const now = clock.now();
     const leaseUntil = new Date(now.getTime() + 60_000).toISOString();
-    const claimed = await deliveryRepository.claimDue(database.handle.db, 'worker-that-died', now.toISOString(), leaseUntil, [{ subscriberId: 'ledger', room: 10 }], (found) => found);
+    const claimed = await database.handle.db
+      .transaction()
+      .execute((trx) => deliveryRepository.claimDue(trx, 'worker-that-died', now.toISOString(), leaseUntil, [{ subscriberId: 'ledger', room: 10 }], (found) => found));
     const worker = dispatcher(subscribers);
 
     expect(claimed).toHaveLength(1);
