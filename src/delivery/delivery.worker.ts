@@ -66,6 +66,8 @@ export class DeliveryDispatcher {
   private ticking = false;
   private tickAgain = false;
   private readonly writes: Writes;
+  /** The round running now, if any: stop() lets it finish. */
+  private round: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DispatcherOptions) {
     this.subscribers = new Map(options.subscribers.map((s) => [s.id, s]));
@@ -97,6 +99,8 @@ export class DeliveryDispatcher {
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    // A round claiming now starts its attempts before the database closes; they count as in flight below.
+    await this.round;
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all([...this.inFlight.values()].map((held) => held.done)),
@@ -131,12 +135,17 @@ export class DeliveryDispatcher {
     return this.leases.renew();
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
-      return;
+      return this.round;
     }
     this.ticking = true;
+    this.round = this.runRounds();
+    return this.round;
+  }
+
+  private async runRounds(): Promise<void> {
     try {
       do {
         this.tickAgain = false;
