@@ -6,6 +6,7 @@ import * as m003 from '../../migrations/003_deliveries';
 import * as m004 from '../../migrations/004_provider_forms';
 import * as m005 from '../../migrations/005_readiness_probe';
 import * as m006 from '../../migrations/006_delivery_subscriber_due';
+import * as m007 from '../../migrations/007_query_indexes';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '004_provider_forms': m004,
   '005_readiness_probe': m005,
   '006_delivery_subscriber_due': m006,
+  '007_query_indexes': m007,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

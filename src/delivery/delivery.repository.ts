@@ -104,12 +104,14 @@ function dueDeliveries(trx: Trx, now: string) {
 
 async function lease(trx: Trx, owner: string, now: string, leaseUntil: string, ids: readonly string[]): Promise<DeliveryRow[]> {
   if (ids.length === 0) return [];
-  // The condition repeats the lease check: whoever updates first owns the delivery.
+  // The condition repeats the lease check: whoever updates first owns the delivery. The ids are
+  // the search; SQLite, with no statistics, would rather walk the state index, every pending
+  // delivery of the backlog, so the state is compared in a form no index serves.
   return trx
     .updateTable('deliveries')
     .set({ lease_owner: owner, lease_expires_at: leaseUntil, updated_at: now })
     .where('id', 'in', [...ids])
-    .where('state', '=', 'pending')
+    .where(sql<string>`state || ''`, '=', 'pending')
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
     .returningAll()
     .execute();
@@ -126,7 +128,8 @@ export async function renewLeases(db: Db, owner: string, ids: readonly string[],
     .set({ lease_expires_at: leaseUntil })
     .where('id', 'in', [...ids])
     .where('lease_owner', '=', owner)
-    .where('state', '=', 'pending')
+    // As in lease(): the ids are the search, not the state.
+    .where(sql<string>`state || ''`, '=', 'pending')
     .returning('id')
     .execute();
   return rows.map((row) => row.id);

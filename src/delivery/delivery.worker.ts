@@ -8,6 +8,7 @@ import type { Subscriber } from '../config/config';
 import type { Db } from '../db/database';
 import { type Writes, ownTransactions } from '../db/group-commit';
 import * as eventRepository from '../events/event.repository';
+import type { EventRow } from '../events/event.table';
 import * as deliveryRepository from './delivery.repository';
 import type { DeliveryRow } from './delivery.table';
 import { fairShares } from './fair-share';
@@ -210,7 +211,10 @@ export class DeliveryDispatcher {
       claimed.push(...(await this.writes.run((trx) => deliveryRepository.claimDue(trx, this.owner, now.toISOString(), this.leases.leaseUntil(), queues, allot))));
     }
     for (const delivery of claimed) this.busyUntil.set(delivery.subscriber_id, now.getTime() + BUSY_WINDOW_MS);
-    return claimed.map((delivery) => this.begin(delivery));
+    if (claimed.length === 0) return [];
+    // One read for the events of every claimed delivery, rather than one per attempt.
+    const events = await eventRepository.findEvents(db, [...new Set(claimed.map((delivery) => delivery.event_id))]);
+    return claimed.map((delivery) => this.begin(delivery, events.get(delivery.event_id)));
   }
 
   /** How many subscribers have work now (`withDue`, or attempts in flight) or had some within the window. */
@@ -249,8 +253,8 @@ export class DeliveryDispatcher {
     return count;
   }
 
-  private begin(delivery: DeliveryRow): Promise<void> {
-    const done = this.attempt(delivery)
+  private begin(delivery: DeliveryRow, event: EventRow | undefined): Promise<void> {
+    const done = this.attempt(delivery, event)
       .catch((error: unknown) => {
         // The lease runs out and the delivery is tried again: nothing is lost.
         this.options.logger.error({ err: error, deliveryId: delivery.id }, 'delivery attempt could not be recorded');
@@ -264,8 +268,8 @@ export class DeliveryDispatcher {
     return done;
   }
 
-  private async attempt(delivery: DeliveryRow): Promise<void> {
-    const { db, clock, logger } = this.options;
+  private async attempt(delivery: DeliveryRow, event: EventRow | undefined): Promise<void> {
+    const { clock, logger } = this.options;
     const subscriber = this.subscribers.get(delivery.subscriber_id);
     const startedAt = clock.now();
     const attemptNo = delivery.attempts + 1;
@@ -292,7 +296,6 @@ export class DeliveryDispatcher {
       return;
     }
 
-    const event = await eventRepository.findEvent(db, delivery.event_id);
     if (!event) throw new Error(`event ${delivery.event_id} of delivery ${delivery.id} is missing`);
     const payload = eventRepository.toPaymentEvent(event);
     const body = JSON.stringify(payload);

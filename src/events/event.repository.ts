@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database';
 import { runStatement, statement } from '../db/statement';
 import type { Channel, PaymentEvent, Status } from './event';
@@ -56,21 +57,45 @@ export async function listEvents(
   after?: PageCursor,
   order: 'newest' | 'oldest' = 'newest',
 ): Promise<EventRow[]> {
-  let query = db.selectFrom('events').selectAll();
-  if (filter.source !== undefined) query = query.where('source_id', '=', filter.source);
-  if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
-  if (filter.reference !== undefined) query = query.where('reference', '=', filter.reference);
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
-  if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
-  const past = order === 'newest' ? '<' : '>';
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', past, after.at), eb.and([eb('created_at', '=', after.at), eb('id', past, after.id)])]),
-    );
+  // A reference names one transaction's few events, but SQLite, having no statistics, counts every
+  // `=` as equally selective and may search the (source, status) or (status) index instead, walking
+  // all of a status's events. With a reference, the other columns are compared as `column || ''`,
+  // which no index serves, so on either engine the search goes by reference.
+  const byReference = filter.reference !== undefined;
+  const column = (name: 'source_id' | 'channel' | 'status') => (byReference ? sql<string>`${sql.ref(name)} || ''` : sql.ref<string>(name));
+  // The cursor bounds the same end of the time range as `until` (newest first) or `since` (oldest
+  // first). SQLite seeks by one bound at each end and may take the looser, so every page would walk
+  // the pages before it: only the tighter of the two is written, and it implies the other.
+  const newest = order === 'newest';
+  let { since, until } = filter;
+  let cursor = after;
+  if (cursor && newest && until !== undefined) {
+    if (cursor.at < until) until = undefined;
+    else cursor = undefined;
   }
-  const direction = order === 'newest' ? 'desc' : 'asc';
+  if (cursor && !newest && since !== undefined) {
+    if (cursor.at >= since) since = undefined;
+    else cursor = undefined;
+  }
+
+  let query = db.selectFrom('events').selectAll();
+  if (filter.source !== undefined) query = query.where(column('source_id'), '=', filter.source);
+  if (filter.channel !== undefined) query = query.where(column('channel'), '=', filter.channel);
+  if (filter.reference !== undefined) query = query.where('reference', '=', filter.reference);
+  if (filter.status !== undefined) query = query.where(column('status'), '=', filter.status);
+  if (since !== undefined) query = query.where('created_at', '>=', since);
+  if (until !== undefined) query = query.where('created_at', '<', until);
+  // One row-value comparison, which both engines seek to in an index ending (…, created_at, id).
+  if (cursor) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), newest ? '<' : '>', eb.tuple(cursor.at, cursor.id)));
+  const direction = newest ? 'desc' : 'asc';
   return query.orderBy('created_at', direction).orderBy('id', direction).limit(limit).execute();
+}
+
+/** The events with these ids, by id; ids with no event are absent. */
+export async function findEvents(db: Db, ids: readonly string[]): Promise<Map<string, EventRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('events').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {

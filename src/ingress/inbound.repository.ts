@@ -40,15 +40,18 @@ export async function listInbound(
   limit: number,
   after?: PageCursor,
 ): Promise<InboundRecordRow[]> {
+  // As in listEvents: of the cursor and `until`, which bound the same end, only the tighter is written.
+  let { until } = filter;
+  let cursor = after;
+  if (cursor && until !== undefined) {
+    if (cursor.at < until) until = undefined;
+    else cursor = undefined;
+  }
   let query = db.selectFrom('inbound_records').selectAll();
   if (filter.source !== undefined) query = query.where('source_id', '=', filter.source);
   if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome as InboundOutcome);
   if (filter.since !== undefined) query = query.where('received_at', '>=', filter.since);
-  if (filter.until !== undefined) query = query.where('received_at', '<', filter.until);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('received_at', '<', after.at), eb.and([eb('received_at', '=', after.at), eb('id', '<', after.id)])]),
-    );
-  }
+  if (until !== undefined) query = query.where('received_at', '<', until);
+  if (cursor) query = query.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
   return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
