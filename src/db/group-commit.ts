@@ -41,10 +41,10 @@ const MAX_RETRIES = 3;
 /**
  * Group commit. Units that arrive while a transaction is committing wait for the next one, and
  * every unit waiting then shares it: one fsynced COMMIT for all of them instead of one each.
- * Each unit runs in its own savepoint, so one that fails is undone alone and the others still
- * commit; a unit hears of its outcome only after the COMMIT, and when the COMMIT fails every
- * unit in it hears that error, whatever its own outcome was (it may have read another unit's
- * uncommitted writes).
+ * When a unit fails, the transaction is rolled back and its units run again each in its own
+ * savepoint, so the failed one is undone alone and the others still commit. A unit hears of its
+ * outcome only after the COMMIT, and when the COMMIT fails every unit in it hears that error,
+ * whatever its own outcome was (it may have read another unit's uncommitted writes).
  */
 export class GroupCommitter implements Writes {
   private readonly queue: Queued[] = [];
@@ -90,9 +90,20 @@ export class GroupCommitter implements Writes {
     let outcomes: Outcome[] | null = null;
     let failure: unknown = null;
     try {
-      outcomes = await this.db.transaction().execute((trx) => runUnits(trx, units));
+      outcomes = await this.db.transaction().execute((trx) => runTogether(trx, units));
     } catch (error) {
-      failure = error;
+      if (error instanceof UnitFailed && units.length > 1) {
+        // Everything was undone: run the units again, each in a savepoint, so that only the one
+        // that fails is undone. Failures are rare; savepoints for every unit would cost each one
+        // two more statements (two round trips on PostgreSQL) every time.
+        try {
+          outcomes = await this.db.transaction().execute((trx) => runApart(trx, units));
+        } catch (again) {
+          failure = again;
+        }
+      } else {
+        failure = error instanceof UnitFailed ? error.unitError : error;
+      }
     } finally {
       this.open -= 1;
     }
@@ -115,10 +126,28 @@ export function ownTransactions(db: Db): Writes {
   return { run: (work) => db.transaction().execute(work) };
 }
 
-async function runUnits(trx: Trx, units: readonly Queued[]): Promise<Outcome[]> {
-  // Alone in its transaction, a unit needs no savepoint: its failure rolls back the transaction.
-  const only = units.length === 1 ? units[0] : undefined;
-  if (only) return [{ ok: true, value: await only.work(trx) }];
+/** Thrown out of a transaction of units run together, to roll it back whole. */
+class UnitFailed extends Error {
+  constructor(readonly unitError: unknown) {
+    super('a unit of work failed');
+  }
+}
+
+/** Every unit, one after the other, with no savepoints: the first to fail rolls back the transaction. */
+async function runTogether(trx: Trx, units: readonly Queued[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const unit of units) {
+    try {
+      outcomes.push({ ok: true, value: await unit.work(trx) });
+    } catch (error) {
+      throw new UnitFailed(error);
+    }
+  }
+  return outcomes;
+}
+
+/** Every unit in a savepoint of its own: one that fails is undone alone. */
+async function runApart(trx: Trx, units: readonly Queued[]): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const unit of units) {
     await trx.executeQuery(SAVEPOINT);
