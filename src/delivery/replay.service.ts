@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { Subscriber } from '../config/config';
 import type { Db } from '../db/database';
+import { refreshStatistics } from '../db/dialect';
 import type { Channel, Status } from '../events/event';
 import * as eventRepository from '../events/event.repository';
 import type { EventRow } from '../events/event.table';
@@ -27,6 +28,8 @@ export interface ReplayOptions {
 }
 
 const DEFAULT_BATCH = 500;
+/** From this many queued deliveries on, the claim's plan must know of them at once. */
+const BULK_DELIVERIES = 1000;
 
 /**
  * Queues stored events again as new deliveries: fresh attempts, the event's own id as
@@ -48,7 +51,10 @@ export async function replayEvents(
   let after: eventRepository.PageCursor | undefined;
   for (;;) {
     const batch = await eventRepository.listEvents(db, filter, batchSize, after, 'oldest');
-    if (batch.length === 0) return counts;
+    if (batch.length === 0) {
+      if (!options.dryRun && counts.deliveries >= BULK_DELIVERIES) await refreshStatistics(db, 'deliveries');
+      return counts;
+    }
     const rows = batch.flatMap((event) => deliveriesFor(toOutboxEvent(event), targets, clock));
     if (!options.dryRun) await db.transaction().execute((trx) => deliveryRepository.insertDeliveries(trx, rows));
     counts = { events: counts.events + batch.length, deliveries: counts.deliveries + rows.length };

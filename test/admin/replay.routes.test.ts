@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { sql } from 'kysely';
 import pino from 'pino';
 import request from 'supertest';
 import type { Subscriber } from '../../src/config/config';
@@ -6,7 +7,7 @@ import { DeliveryDispatcher } from '../../src/delivery/delivery.worker';
 import * as replayService from '../../src/delivery/replay.service';
 import { type TestApps, buildApps } from '../support/app';
 import { ADMIN_TOKEN, BILLER_TOKEN, buildConfig } from '../support/config';
-import { type TestDatabase, clearTables, createTestDatabase } from '../support/database';
+import { type TestDatabase, clearTables, createTestDatabase, testEngine } from '../support/database';
 import { type TestSubscriber, startSubscriber, subscriberConfig } from '../support/subscriber';
 
 let database: TestDatabase;
@@ -187,3 +188,37 @@ describe('replayEvents', () => {
     ]);
   });
 });
+
+describe('a bulk replay on PostgreSQL', () => {
+  const onPostgres = testEngine() === 'postgres' ? it : it.skip;
+
+  onPostgres('refreshes the statistics of deliveries, so the claim is planned knowing of the new backlog', async () => {
+    const at = apps.deps.clock.now().toISOString();
+    const events = Array.from({ length: 500 }, (_, n) => ({
+      id: `evt_bulk${String(n).padStart(4, '0')}`,
+      created_at: at,
+      source_id: 'biller-a',
+      channel: 'biller',
+      reference: `BULK-${n}`,
+      status: 'SUCCESS',
+      provider_reference: null,
+      provider_status: '0',
+      amount_value: null,
+      amount_currency: null,
+      occurred_at: null,
+      received_at: at,
+      details: '{}',
+      inbound_id: null,
+      transaction_seq: 1,
+    }));
+    await database.handle.db.insertInto('events').values(events).execute();
+
+    const counts = await replayService.replayEvents(database.handle.db, apps.deps.clock, subscribers, {});
+
+    expect(counts).toEqual({ events: 500, deliveries: 1000 });
+    const analyzed = await sql<{ last_analyze: Date | null }>`
+      select last_analyze from pg_stat_user_tables where relname = 'deliveries' and schemaname = current_schema()`.execute(database.handle.db);
+    expect(analyzed.rows[0]?.last_analyze).toBeInstanceOf(Date);
+  });
+});
+
