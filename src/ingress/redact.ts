@@ -136,22 +136,32 @@ function pathWord(segment: string | undefined): string {
 
 function redactKnownSecrets(url: string, secrets: readonly string[]): string {
   if (secrets.length === 0) return url;
+  const lowered = secrets.map((secret) => secret.toLowerCase());
   return url
     .split(/([/\\?&=;#])/)
-    .map((part) => {
-      const once = decode(part);
-      const forms = [part, once, decode(once), decode(part.replace(/\+/g, ' '))];
-      return forms.some((form) => secrets.some((secret) => holds(form, secret))) ? REDACTED : part;
-    })
+    .map((part) => (formsOf(part).some((form) => holdsAny(form, secrets, lowered)) ? REDACTED : part))
     .join('');
 }
 
+/** A URL component as sent, decoded once and twice, and with `+` read as a space. */
+function formsOf(part: string): string[] {
+  // Nothing to decode: every form is the part itself (the common case, worth the shortcut).
+  if (!part.includes('%') && !part.includes('+')) return [part];
+  const once = decode(part);
+  return [part, once, decode(once), decode(part.replace(/\+/g, ' '))];
+}
+
 // A token of a few characters would match inside ordinary words and wipe the stored query that
-// re-processing reads; such a token is only hidden where it stands alone.
-function holds(component: string, secret: string): boolean {
-  if (component === secret) return true;
-  // Long enough to be unmistakable: a copy in another case still gives the secret away.
-  return secret.length >= 8 && component.toLowerCase().includes(secret.toLowerCase());
+// re-processing reads; such a token is only hidden where it stands alone. A longer one is
+// unmistakable: a copy in another case, or inside a longer component, still gives it away.
+function holdsAny(component: string, secrets: readonly string[], lowered: readonly string[]): boolean {
+  let lower: string | undefined;
+  return secrets.some((secret, i) => {
+    if (component === secret) return true;
+    if (secret.length < 8) return false;
+    lower ??= component.toLowerCase();
+    return lower.includes(lowered[i] ?? secret);
+  });
 }
 
 function decode(text: string): string {
