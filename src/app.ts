@@ -53,7 +53,9 @@ export function createAdminApp(deps: AppDeps): Express {
 }
 
 function configuredSecrets(config: Config): string[] {
-  const fromSources = config.sources.flatMap((source) => (source.type === 'biller' ? [source.token] : [source.clientSecret]));
+  const fromSources = config.sources.flatMap((source) =>
+    source.type === 'biller' ? [source.token] : source.type === 'snap' ? [source.clientSecret] : [source.password],
+  );
   return [...fromSources, config.adminToken].filter((secret): secret is string => secret !== null);
 }
 

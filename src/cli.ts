@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { InvalidRequestError } from './admin/admin-errors';
-import { parseDeliveryQuery, parseEventQuery } from './admin/admin-query';
+import { parseDeliveryQuery, parseEventQuery, parseWatchBody, parseWatchQuery } from './admin/admin-query';
 import { toDeliveryView } from './admin/delivery.view';
 import { systemClock } from './clock';
 import { type Config, ConfigError } from './config/config';
@@ -10,6 +10,9 @@ import { isCurrent, migrateToLatest } from './db/migrator';
 import * as deliveryRepository from './delivery/delivery.repository';
 import * as replayService from './delivery/replay.service';
 import * as eventRepository from './events/event.repository';
+import * as watchRepository from './polling/watch.repository';
+import { WatchConflictError, WatchRequestError, registerWatch, toWatchView } from './polling/watch.service';
+import { WATCH_STATES } from './polling/watch.table';
 import { runServer } from './server';
 
 // Exit codes scripts can rely on: 0 done, 1 failed (or nothing to do where something was asked),
@@ -172,6 +175,80 @@ deliveries
         throw new CommandFailed(`delivery ${id} is ${row.state}, not dead`);
       }
       print(options.json, { id, state: 'pending' }, `delivery ${id} is pending again\n`);
+    }),
+  );
+
+const watch = program.command('watch').description('watches on pull-only providers (MMBC): polled until their status is final');
+watch
+  .command('add')
+  .description('start polling a transaction (answers the existing watch for the same source and invoice)')
+  .requiredOption('--source <id>', 'an mmbc-multipayment or mmbc-ppob source')
+  .requiredOption('--invoice <invoice>', 'the invoice MMBC answered the purchase with')
+  .option('--customer-number <number>', 'ppob_nomorpelanggan (PPOB sources only; required there)')
+  .option('--json', 'the watch as JSON')
+  .action((options: { source: string; invoice: string; customerNumber?: string; json?: boolean }) => {
+    const body = parseWatchBody({
+      source: options.source,
+      invoice: options.invoice,
+      ...(options.customerNumber === undefined ? {} : { customerNumber: options.customerNumber }),
+    });
+    return withDatabase(async (database, config) => {
+      const { created, watch: row } = await registerWatch(database.db, config, systemClock, body).catch((error: unknown) => {
+        if (error instanceof WatchRequestError) throw new InvalidRequestError(error.message);
+        if (error instanceof WatchConflictError) throw new CommandFailed(error.message);
+        throw error;
+      });
+      const view = toWatchView(row);
+      print(options.json, view, `${created ? 'watching' : 'already watched'}: ${view.id} (${view.state}, first poll at ${view.nextPollAt ?? '-'})\n`);
+    });
+  });
+
+watch
+  .command('list')
+  .description('list watches, newest first')
+  .option('--source <id>')
+  .addOption(new Option('--state <state>').choices([...WATCH_STATES]))
+  .option('--limit <n>', 'at most n watches (1-500)', '50')
+  .option('--json', 'one JSON watch a line')
+  .action((options: Record<string, string | boolean | undefined>) => {
+    const { filter, limit } = parseWatchQuery(filterQuery(options, ['source', 'state', 'limit']));
+    return withDatabase(async (database) => {
+      const items = (await watchRepository.listWatches(database.db, filter, limit)).map(toWatchView);
+      if (options.json) {
+        for (const item of items) process.stdout.write(`${JSON.stringify(item)}\n`);
+        return;
+      }
+      process.stdout.write(
+        formatTable(
+          items.map((w) => ({
+            id: w.id,
+            source: w.source,
+            invoice: w.invoice,
+            state: w.state,
+            polls: String(w.pollCount),
+            lastOutcome: w.lastOutcome ?? '',
+            nextPollAt: w.nextPollAt ?? '',
+            deadlineAt: w.deadlineAt,
+          })),
+          '(no watches)',
+        ),
+      );
+    });
+  });
+
+watch
+  .command('cancel <id>')
+  .description('stop polling an active watch')
+  .option('--json', 'the watch as JSON')
+  .action((id: string, options: { json?: boolean }) =>
+    withDatabase(async (database) => {
+      const row = await watchRepository.findWatch(database.db, id);
+      if (!row) throw new CommandFailed(`no watch ${id}`);
+      if (row.state !== 'canceled' && !(await watchRepository.cancelWatch(database.db, id, systemClock.now().toISOString()))) {
+        throw new CommandFailed(`watch ${id} is ${row.state}: only an active watch can be canceled`);
+      }
+      const after = (await watchRepository.findWatch(database.db, id)) ?? row;
+      print(options.json, toWatchView(after), `watch ${id} is ${after.state}\n`);
     }),
   );
 

@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrator';
 import { DeliveryDispatcher } from './delivery/delivery.worker';
 import { type GracefulServer, graceful } from './graceful-server';
 import { createLogger } from './logger';
+import { WatchPoller } from './polling/watch.poller';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -44,6 +45,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     workers: config.deliveryWorkers,
     metrics,
   });
+  const poller = new WatchPoller({
+    writes: database.writes,
+    clock: systemClock,
+    logger,
+    sources: config.sources,
+    subscribers: config.subscribers,
+    metrics,
+    outbox: dispatcher,
+  });
   const deps = {
     config,
     db: database.db,
@@ -60,10 +70,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const publicPort = (publicServer.server.address() as AddressInfo).port;
   const adminPort = (adminServer.server.address() as AddressInfo).port;
   dispatcher.start();
+  poller.start();
   const pruner = new Pruner(database.db, systemClock, logger, config.retentionDays);
   pruner.start();
   logger.info({ engine: database.engine, publicPort, adminPort, deliveryWorkers: config.deliveryWorkers }, 'receiver listening');
-  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, pruner, database, logger) };
+  return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, poller, pruner, database, logger) };
 }
 
 type Listening = GracefulServer & { readonly server: Server };
@@ -79,12 +90,13 @@ function listen(app: import('express').Express, port: number, host: string): Pro
 }
 
 /**
- * Stop accepting, let in-flight requests and delivery attempts finish (bounded), then close the
+ * Stop accepting, let in-flight requests, delivery attempts and polls finish (bounded), then close the
  * database. Deliveries not yet attempted stay pending for the next start.
  */
 async function stop(
   servers: readonly Listening[],
   dispatcher: DeliveryDispatcher,
+  poller: WatchPoller,
   pruner: Pruner,
   database: DatabaseHandle,
   logger: Logger,
@@ -96,7 +108,7 @@ async function stop(
   }, SHUTDOWN_GRACE_MS);
   await Promise.all(closing);
   clearTimeout(timer);
-  await dispatcher.stop(SHUTDOWN_GRACE_MS);
+  await Promise.all([dispatcher.stop(SHUTDOWN_GRACE_MS), poller.stop(SHUTDOWN_GRACE_MS)]);
   await pruner.stop();
   await database.close();
   logger.info('receiver stopped');

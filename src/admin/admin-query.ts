@@ -1,5 +1,6 @@
 import { CHANNELS, STATUSES } from '../events/event';
 import type { PageCursor } from '../events/event.repository';
+import { WATCH_STATES, type WatchState } from '../polling/watch.table';
 import { ajv, describeFirstError } from '../validation';
 import { InvalidRequestError } from './admin-errors';
 
@@ -63,6 +64,31 @@ export function parseSingleReplayBody(body: unknown) {
   const given = body ?? {};
   if (!validateSingleReplayBody(given)) throw bodyError(validateSingleReplayBody.errors);
   return { subscriberIds: given.subscribers, dryRun: given.dryRun ?? false };
+}
+
+const visible = { type: 'string', pattern: '^[\\x21-\\x7e]{1,64}$' } as const;
+
+const validateWatchBody = ajv.compile<{ source: string; invoice: string; customerNumber?: string }>({
+  type: 'object',
+  properties: { source: text, invoice: visible, customerNumber: visible },
+  required: ['source', 'invoice'],
+  additionalProperties: false,
+});
+
+const validateWatchQuery = ajv.compile<Record<string, string | undefined>>({
+  type: 'object',
+  properties: { source: text, state: { type: 'string', enum: WATCH_STATES }, ...page },
+  additionalProperties: false,
+});
+
+/** `{"source", "invoice", "customerNumber"}` (CONTRACT 7). */
+export function parseWatchBody(body: unknown) {
+  if (!validateWatchBody(body ?? {})) throw bodyError(validateWatchBody.errors);
+  return body as { source: string; invoice: string; customerNumber?: string };
+}
+
+export function parseWatchQuery(query: unknown) {
+  return parseList(validateWatchQuery, query, (q) => ({ source: q.source, state: q.state as WatchState | undefined }));
 }
 
 function bodyError(errors: Parameters<typeof describeFirstError>[0]): InvalidRequestError {

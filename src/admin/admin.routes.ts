@@ -15,6 +15,7 @@ import { toDeliveryView } from './delivery.view';
 import { toInboundView } from './inbound.view';
 import { mountDeliveryRoutes } from './delivery.routes';
 import { mountReplayRoutes } from './replay.routes';
+import { mountWatchRoutes } from './watch.routes';
 
 /** Every query parameter the admin API reads; the request log hides the value of any other. */
 export const QUERY_PARAMETERS: ReadonlySet<string> = new Set([
@@ -116,6 +117,7 @@ export function mount(app: Express, deps: AppDeps): void {
   });
 
   mountDeliveryRoutes(router, deps);
+  mountWatchRoutes(router, deps);
 
   app.use('/admin', router);
   app.use(requireToken(deps.config.adminToken), (_req, _res) => {

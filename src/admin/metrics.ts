@@ -4,6 +4,8 @@ import type { Db } from '../db/database';
 import * as deliveryRepository from '../delivery/delivery.repository';
 import type { AttemptOutcome } from '../delivery/delivery.table';
 import type { RejectionKind } from '../ingress/rejection';
+import * as watchRepository from '../polling/watch.repository';
+import { WATCH_STATES } from '../polling/watch.table';
 
 /** How an inbound request ended, as a metric label; rejections by class, not by message. */
 export type InboundOutcomeLabel = 'accepted' | 'duplicate' | `rejected_${RejectionKind}` | 'rejected_conflict' | 'error';
@@ -81,6 +83,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly polls = new Counter({
+    name: 'receiver_polls_total',
+    help: 'Polls of pull-only providers by source and outcome (status, no_data, provider_error, credentials_refused, refused, unexpected, http_error, timeout, network_error).',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly watchesExpired = new Counter({
+    name: 'receiver_watches_expired_total',
+    help: 'Watches that reached their deadline without a final status: each needs reconciling by hand.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly credentialsRefused = new Counter({
+    name: 'receiver_poll_credentials_refused_total',
+    help: 'Poll answers refusing the configured username or password (reason_code 57-59).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly sourceHealthy = new Gauge({
+    name: 'receiver_poll_source_healthy',
+    help: '0 while a pull-only source refuses our credentials (in this process), else 1.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   constructor(db: Db, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
     const backlog = () => deliveryRepository.backlog(db);
@@ -101,6 +131,42 @@ export class Metrics {
         this.set(oldestCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - Date.parse(oldestCreatedAt)) / 1000));
       },
     });
+    const watches = () => watchRepository.watchCounts(db);
+    new Gauge({
+      name: 'receiver_watches',
+      help: 'Watches on pull-only providers by state (active, done, expired, canceled).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const { byState } = await watches();
+        for (const state of WATCH_STATES) this.set({ state }, byState[state] ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'receiver_watch_oldest_active_age_seconds',
+      help: 'Age of the oldest active watch; 0 when none is active.',
+      registers: [this.registry],
+      async collect() {
+        const { oldestActiveCreatedAt } = await watches();
+        this.set(oldestActiveCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - Date.parse(oldestActiveCreatedAt)) / 1000));
+      },
+    });
+  }
+
+  poll(source: string, outcome: string): void {
+    this.polls.inc({ source, outcome });
+  }
+
+  watchExpired(source: string): void {
+    this.watchesExpired.inc({ source });
+  }
+
+  pollCredentialsRefused(source: string): void {
+    this.credentialsRefused.inc({ source });
+  }
+
+  pollSourceHealthy(source: string, healthy: boolean): void {
+    this.sourceHealthy.set({ source }, healthy ? 1 : 0);
   }
 
   inboundRequest(source: string | null, channel: string, outcome: InboundOutcomeLabel): void {

@@ -10,7 +10,19 @@ export interface ConfigFile {
   subscribers?: SubscriberEntry[];
 }
 
-export type SourceEntry = BillerSourceEntry | SnapSourceEntry;
+export type SourceEntry = BillerSourceEntry | SnapSourceEntry | MmbcSourceEntry;
+
+export interface MmbcSourceEntry {
+  id: string;
+  type: 'mmbc-multipayment' | 'mmbc-ppob';
+  baseUrl: string;
+  username: SecretRef;
+  password: SecretRef;
+  pollSchedule?: number[];
+  deadlineSeconds?: number;
+  timeoutSeconds?: number;
+  maxConcurrentPolls?: number;
+}
 
 export interface BillerSourceEntry {
   id: string;
@@ -112,6 +124,22 @@ export const configFileSchema = {
               signaturePathPrefix: { type: 'string', pattern: '^(/[A-Za-z0-9._~!$&\'()*+,;=:@%-]+)+$', maxLength: 256 },
             },
             required: ['id', 'type', 'partnerId', 'signature', 'publicKey'],
+            additionalProperties: false,
+          },
+          {
+            properties: {
+              id: { type: 'string', pattern: ID },
+              type: { enum: ['mmbc-multipayment', 'mmbc-ppob'] },
+              // Scheme and host (and a path prefix, if any): the `/json/…` paths are the provider's.
+              baseUrl: { type: 'string', format: 'uri', pattern: '^https?://[^?#]+$', maxLength: 512 },
+              username: secretRef,
+              password: secretRef,
+              pollSchedule: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 86_400 }, minItems: 1, maxItems: 100 },
+              deadlineSeconds: { type: 'integer', minimum: 60, maximum: 2_592_000 },
+              timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 300 },
+              maxConcurrentPolls: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+            required: ['id', 'type', 'baseUrl', 'username', 'password'],
             additionalProperties: false,
           },
         ],

@@ -27,7 +27,30 @@ export interface SnapSource {
   readonly signaturePathPrefix: string | null;
 }
 
-export type Source = BillerSource | SnapSource;
+/**
+ * A pull-only provider (CONTRACT 7): it never calls back, so the receiver polls it for the
+ * transactions someone registered a watch for.
+ */
+export interface MmbcSource {
+  readonly id: string;
+  readonly type: 'mmbc-multipayment' | 'mmbc-ppob';
+  /** `https://klikmbc.co.id`, without the `/json/…` path. */
+  readonly baseUrl: string;
+  readonly username: string;
+  readonly password: string;
+  /** Seconds to wait before each poll of a watch; the last repeats until the deadline. */
+  readonly pollSchedule: readonly number[];
+  readonly deadlineSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Polls of this source in flight at once, per process. */
+  readonly maxConcurrentPolls: number;
+}
+
+export type Source = BillerSource | SnapSource | MmbcSource;
+
+export function isMmbcSource(source: Source): source is MmbcSource {
+  return source.type === 'mmbc-multipayment' || source.type === 'mmbc-ppob';
+}
 
 export interface SubscriberFilter {
   readonly sources?: readonly string[];
@@ -72,6 +95,10 @@ export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
 export const DEFAULT_MAX_BULK_ITEMS = 1000;
 export const DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS = 10;
 export const DEFAULT_SUBSCRIBER_CONCURRENCY = 4;
+export const DEFAULT_POLL_SCHEDULE: readonly number[] = [10, 30, 60, 120, 300, 600, 1800];
+export const DEFAULT_WATCH_DEADLINE_SECONDS = 172_800;
+export const DEFAULT_POLL_TIMEOUT_SECONDS = 30;
+export const DEFAULT_MAX_CONCURRENT_POLLS = 4;
 
 /** Thrown for anything invalid in the environment or the config file; the message is one line. */
 export class ConfigError extends Error {

@@ -8,16 +8,29 @@ import {
   ConfigError,
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
   DEFAULT_MAX_BULK_ITEMS,
+  DEFAULT_MAX_CONCURRENT_POLLS,
+  DEFAULT_POLL_SCHEDULE,
+  DEFAULT_POLL_TIMEOUT_SECONDS,
   DEFAULT_RETRY_SCHEDULE,
   DEFAULT_SOURCE_RATE_LIMIT_PER_MINUTE,
   DEFAULT_SUBSCRIBER_CONCURRENCY,
   DEFAULT_SUBSCRIBER_TIMEOUT_SECONDS,
   DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+  DEFAULT_WATCH_DEADLINE_SECONDS,
+  type MmbcSource,
   type Source,
   type Subscriber,
   deepFreeze,
 } from './config';
-import { type ConfigFile, type PemRef, type SecretRef, type SourceEntry, type SubscriberEntry, configFileSchema } from './config-file.schema';
+import {
+  type ConfigFile,
+  type MmbcSourceEntry,
+  type PemRef,
+  type SecretRef,
+  type SourceEntry,
+  type SubscriberEntry,
+  configFileSchema,
+} from './config-file.schema';
 import { readEnvironment } from './env';
 
 const validateConfigFile = ajv.compile<ConfigFile>(configFileSchema);
@@ -72,6 +85,7 @@ function readConfigFile(path: string): ConfigFile {
 }
 
 function resolveSource(entry: SourceEntry, at: string, secrets: SecretResolver): Source {
+  if (isMmbcEntry(entry)) return resolveMmbcSource(entry, at, secrets);
   const allowedIps = entry.allowedIps ?? [];
   allowedIps.forEach((value, i) => {
     if (parseAllowEntry(value) === null) throw new ConfigError(`${at}/allowedIps/${i}`, 'must be an IP address or CIDR range');
@@ -104,6 +118,27 @@ function resolveSource(entry: SourceEntry, at: string, secrets: SecretResolver):
     rateLimitPerMinute,
     maxBulkItems: entry.maxBulkItems ?? DEFAULT_MAX_BULK_ITEMS,
     signaturePathPrefix: entry.signaturePathPrefix ?? null,
+  };
+}
+
+function isMmbcEntry(entry: SourceEntry): entry is MmbcSourceEntry {
+  return entry.type === 'mmbc-multipayment' || entry.type === 'mmbc-ppob';
+}
+
+function resolveMmbcSource(entry: MmbcSourceEntry, at: string, secrets: SecretResolver): MmbcSource {
+  const deadlineSeconds = entry.deadlineSeconds ?? DEFAULT_WATCH_DEADLINE_SECONDS;
+  const timeoutSeconds = entry.timeoutSeconds ?? DEFAULT_POLL_TIMEOUT_SECONDS;
+  return {
+    id: entry.id,
+    type: entry.type,
+    // One spelling, so `${baseUrl}/json/…` never doubles a slash.
+    baseUrl: entry.baseUrl.replace(/\/+$/, ''),
+    username: secrets.secret(entry.username, `${at}/username`),
+    password: secrets.secret(entry.password, `${at}/password`),
+    pollSchedule: entry.pollSchedule ?? DEFAULT_POLL_SCHEDULE,
+    deadlineSeconds,
+    timeoutSeconds,
+    maxConcurrentPolls: entry.maxConcurrentPolls ?? DEFAULT_MAX_CONCURRENT_POLLS,
   };
 }
 

@@ -6,6 +6,7 @@ import type { TransactionTable } from '../events/transaction.table';
 import type { InboundRecordTable } from '../ingress/inbound.table';
 import type { AccessTokenTable } from '../ingress/snap/access-token.table';
 import type { SnapRequestTable } from '../ingress/snap/snap-request.table';
+import type { WatchPollTable, WatchTable } from '../polling/watch.table';
 
 export interface Database {
   inbound_records: InboundRecordTable;
@@ -16,6 +17,8 @@ export interface Database {
   deliveries: DeliveryTable;
   delivery_attempts: DeliveryAttemptTable;
   readiness_probe: ReadinessProbeTable;
+  watches: WatchTable;
+  watch_polls: WatchPollTable;
 }
 
 export type Db = Kysely<Database>;

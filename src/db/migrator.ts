@@ -7,6 +7,7 @@ import * as m004 from '../../migrations/004_provider_forms';
 import * as m005 from '../../migrations/005_readiness_probe';
 import * as m006 from '../../migrations/006_delivery_subscriber_due';
 import * as m007 from '../../migrations/007_query_indexes';
+import * as m008 from '../../migrations/008_watches';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '005_readiness_probe': m005,
   '006_delivery_subscriber_due': m006,
   '007_query_indexes': m007,
+  '008_watches': m008,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -2,7 +2,7 @@
 export const STATUSES = ['PENDING', 'SUCCESS', 'FAILED', 'CANCELED', 'REFUNDED', 'NOT_FOUND'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const CHANNELS = ['biller', 'snap.bulk-cashin', 'snap.qr-cpm'] as const;
+export const CHANNELS = ['biller', 'snap.bulk-cashin', 'snap.qr-cpm', 'mmbc.multipayment', 'mmbc.ppob'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Amount {

@@ -73,6 +73,12 @@ export async function storeRejected(writes: Writes, request: InboundRequest, rea
   await writes.run((trx) => inboundRepository.insertInbound(trx, row));
 }
 
+/** storeRejected inside a transaction the caller opened. */
+export async function storeRejectedIn(trx: Trx, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
+  const body = request.body === null ? null : cutToKeptLength(request.body);
+  await inboundRepository.insertInbound(trx, toRow({ ...request, body }, 'rejected', reason, answer));
+}
+
 function cutToKeptLength(body: string): string {
   if (body.length <= KEPT_BODY_BYTES / 4) return body;
   const bytes = Buffer.from(body, 'utf8');

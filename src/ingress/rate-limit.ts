@@ -1,17 +1,20 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { Source } from '../config/config';
+import type { MmbcSource, Source } from '../config/config';
 import { clientIp } from './client-ip';
 import { Rejection } from './rejection';
 
 const WINDOW_MS = 60_000;
 
 /** The source a route has identified, kept on res.locals for the middlewares after it. */
-export function sourceOf(res: Response): Source {
-  const source = (res.locals as { source?: Source }).source;
+export function sourceOf(res: Response): CallingSource {
+  const source = (res.locals as { source?: CallingSource }).source;
   if (!source) throw new Error('rate limit used before the source was identified');
   return source;
 }
+
+/** A source that calls the receiver (pull-only sources never do). */
+export type CallingSource = Exclude<Source, MmbcSource>;
 
 /**
  * Per-source and per-IP limits (CONTRACT 2), counted in this process's memory. Both answer

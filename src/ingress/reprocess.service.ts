@@ -1,7 +1,9 @@
 import { parse as parseQuery } from 'node:querystring';
-import type { Config } from '../config/config';
+import { type Config, type MmbcSource, isMmbcSource } from '../config/config';
 import type { Db } from '../db/database';
-import type { StatusReport } from '../events/event';
+import { type StatusReport, isStatus } from '../events/event';
+import * as transactionRepository from '../events/transaction.repository';
+import { channelOf, readAnswer } from '../polling/mmbc-answer';
 import * as eventService from '../events/event.service';
 import { toBillerReport } from './biller/biller-report';
 import * as inboundRepository from './inbound.repository';
@@ -29,10 +31,43 @@ export async function reprocessInbound(
   const record = await inboundRepository.findInbound(db, inboundId);
   if (!record) return undefined;
   if (record.outcome === 'rejected') throw new NotReprocessableError(`inbound record ${record.id} was rejected (${record.reason ?? 'no reason'})`);
-  const reports = deriveReports(record, config);
+  const source = config.sources.find((s) => s.id === record.source_id);
+  const reports =
+    source && isMmbcSource(source) ? await derivePolledReports(db, record, source) : deriveReports(record, config);
   return db.transaction().execute((trx) =>
     eventService.recordReports(trx, ingest, reports, { inboundId: record.id, receivedAt: record.received_at }),
   );
+}
+
+/**
+ * A poll's record keeps our request (the invoice) and the provider's answer: the answer is read
+ * again as the poller read it. A "No Data!" made a NOT_FOUND only at the deadline, which the
+ * record's `accepted` outcome remembers.
+ */
+async function derivePolledReports(db: Db, record: InboundRecordRow, source: MmbcSource): Promise<StatusReport[]> {
+  const invoice = new URLSearchParams(record.body ?? '').get('invoice');
+  if (!invoice) throw new NotReprocessableError(`inbound record ${record.id} names no invoice`);
+  const reading = readAnswer(source, invoice, { kind: 'answer', statusCode: record.response_status, body: record.response_body });
+  if (reading.outcome === 'status') {
+    const current = await transactionRepository.findTransaction(db, source.id, invoice);
+    return [reading.report(current && isStatus(current.status) ? current.status : null)];
+  }
+  if (reading.outcome === 'no_data' && record.outcome !== 'rejected') {
+    return [
+      {
+        source: source.id,
+        channel: channelOf(source.type),
+        reference: invoice,
+        providerReference: null,
+        status: 'NOT_FOUND',
+        providerStatus: 'No Data!',
+        amount: null,
+        occurredAt: null,
+        details: { reason: reading.detail },
+      },
+    ];
+  }
+  throw new NotReprocessableError(`inbound record ${record.id} carries no status (${reading.outcome}: ${reading.detail})`);
 }
 
 function deriveReports(record: InboundRecordRow, config: Config): StatusReport[] {

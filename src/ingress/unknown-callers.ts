@@ -30,7 +30,8 @@ export interface UnknownCallerLimit {
  * MAX_COUNTED_IPS addresses.
  */
 export function createUnknownCallerLimit(clock: Clock, sources: readonly Source[], perMinute = RECORDS_PER_IP_PER_MINUTE): UnknownCallerLimit {
-  const anySource = createAllowList(sources.flatMap((s) => s.allowedIps));
+  // Pull-only sources never call: they allow no address.
+  const anySource = createAllowList(sources.flatMap((s) => ('allowedIps' in s ? s.allowedIps : [])));
   let window = -1;
   const counts = new Map<string, number>();
 
