@@ -54,6 +54,8 @@ export class WatchPoller {
   private readonly refused = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private ticking = false;
+  private again = false;
   private round: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PollerOptions) {
@@ -68,7 +70,7 @@ export class WatchPoller {
   start(): void {
     if (this.running || !this.hasSources) return;
     this.running = true;
-    this.schedule(0);
+    this.kick();
   }
 
   /** Stops claiming; polls in flight may finish within `graceMs`, the rest are polled again later. */
@@ -98,17 +100,37 @@ export class WatchPoller {
     }
   }
 
+  /** A poll ended (room for another) or the timer fired: claim now, or right after the round running. */
+  private kick(): void {
+    if (!this.running) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     if (!this.running) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.round = this.claimAndStart()
-        .then(
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.ticking = true;
+    try {
+      do {
+        this.again = false;
+        this.round = this.claimAndStart().then(
           () => undefined,
           (error: unknown) => this.options.logger.error({ err: error }, 'could not claim watches to poll'),
-        )
-        .finally(() => this.schedule(this.options.everyMs ?? POLL_EVERY_MS));
-    }, ms);
+        );
+        await this.round;
+      } while (this.again && this.running);
+    } finally {
+      this.ticking = false;
+      this.schedule(this.options.everyMs ?? POLL_EVERY_MS);
+    }
   }
 
   private allInFlight(): Promise<void>[] {
@@ -134,7 +156,10 @@ export class WatchPoller {
             // Nothing was recorded; the lease runs out and the watch is polled again.
             this.options.logger.error({ err: error, watchId: watch.id, source: source.id }, 'poll could not be recorded');
           })
-          .finally(() => running.delete(poll));
+          .finally(() => {
+            running.delete(poll);
+            this.kick();
+          });
         running.add(poll);
         started += 1;
       }

@@ -1,4 +1,4 @@
-import type { BillerSource, Config, Source } from '../../src/config/config';
+import type { BillerSource, Config, MmbcSource, Source } from '../../src/config/config';
 import { deepFreeze } from '../../src/config/config';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -13,6 +13,27 @@ export function billerSource(overrides: Partial<BillerSource> = {}): BillerSourc
     rateLimitPerMinute: 6000,
     ...overrides,
   };
+}
+
+/** An `mmbc-multipayment` source (CONTRACT 7); its baseUrl refuses connections unless overridden. */
+export function mmbcMultipaymentSource(overrides: Partial<MmbcSource> = {}): MmbcSource {
+  return {
+    id: 'mmbc-reload',
+    type: 'mmbc-multipayment',
+    baseUrl: 'http://127.0.0.1:9',
+    username: 'test-user',
+    password: 'test-password-0123456789',
+    pollSchedule: [10, 30, 60],
+    deadlineSeconds: 3600,
+    timeoutSeconds: 5,
+    maxConcurrentPolls: 4,
+    ...overrides,
+  };
+}
+
+/** An `mmbc-ppob` source (CONTRACT 7), with the same defaults as mmbcMultipaymentSource. */
+export function mmbcPpobSource(overrides: Partial<MmbcSource> = {}): MmbcSource {
+  return mmbcMultipaymentSource({ id: 'mmbc-ppob', type: 'mmbc-ppob', ...overrides });
 }
 
 /** A Config literal, as the service would have after loadConfig. */
