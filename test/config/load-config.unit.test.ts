@@ -25,7 +25,14 @@ const snap = {
   clientSecret: { env: 'BANK_X_CLIENT_SECRET' },
 };
 const subscriber = { id: 'ledger', url: 'http://127.0.0.1:9000/hooks', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
-const secrets = { BILLER_A_TOKEN: 'tok', BANK_X_CLIENT_SECRET: 'client-secret' };
+const mmbc = {
+  id: 'mmbc-reload',
+  type: 'mmbc-multipayment',
+  baseUrl: 'https://klikmbc.co.id/',
+  username: 'agent-1',
+  password: { env: 'MMBC_PASSWORD' },
+};
+const secrets = { BILLER_A_TOKEN: 'tok', BANK_X_CLIENT_SECRET: 'client-secret', MMBC_PASSWORD: 'mmbc-password' };
 
 function load(content: unknown, env: Record<string, string> = {}) {
   return loadConfig({ CONFIG_FILE: writeConfig(content), ...secrets, ...env });
@@ -53,6 +60,23 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.sources[0])).toBe(true);
   });
 
+  it('reads MMBC sources (CONTRACT 7) with the defaults of the contract', () => {
+    const config = load({ sources: [mmbc, { ...mmbc, id: 'mmbc-ppob', type: 'mmbc-ppob', pollSchedule: [5], maxConcurrentPolls: 2 }] });
+
+    expect(config.sources[0]).toEqual({
+      id: 'mmbc-reload',
+      type: 'mmbc-multipayment',
+      baseUrl: 'https://klikmbc.co.id',
+      username: 'agent-1',
+      password: 'mmbc-password',
+      pollSchedule: [10, 30, 60, 120, 300, 600, 1800],
+      deadlineSeconds: 172800,
+      timeoutSeconds: 30,
+      maxConcurrentPolls: 4,
+    });
+    expect(config.sources[1]).toMatchObject({ type: 'mmbc-ppob', pollSchedule: [5], maxConcurrentPolls: 2 });
+  });
+
   it("reads a subscriber's concurrency", () => {
     const config = load({ sources: [biller], subscribers: [{ ...subscriber, concurrency: 16 }] });
 
@@ -76,6 +100,11 @@ describe('loadConfig', () => {
     ['a subscriber concurrency above 1000', { sources: [biller], subscribers: [{ ...subscriber, concurrency: 1001 }] }, {}, 'config: /subscribers/0/concurrency: must be <= 1000'],
     ['a fractional subscriber concurrency', { sources: [biller], subscribers: [{ ...subscriber, concurrency: 2.5 }] }, {}, 'config: /subscribers/0/concurrency: must be integer'],
     ['a filter naming an unknown source', { sources: [biller], subscribers: [{ ...subscriber, filter: { sources: ['nobody'] } }] }, {}, 'config: /subscribers/0/filter/sources/0: no source has the id "nobody"'],
+    ['an MMBC source without password', { sources: [{ ...mmbc, password: undefined }] }, {}, 'config: /sources/0/password: is required'],
+    ['an MMBC password variable unset', { sources: [mmbc] }, { MMBC_PASSWORD: '' }, 'config: /sources/0/password: environment variable MMBC_PASSWORD is not set'],
+    ['an MMBC baseUrl that is not http(s)', { sources: [{ ...mmbc, baseUrl: 'ftp://klikmbc.co.id' }] }, {}, 'config: /sources/0/baseUrl: '],
+    ['an empty pollSchedule', { sources: [{ ...mmbc, pollSchedule: [] }] }, {}, 'config: /sources/0/pollSchedule: '],
+    ['allowedIps on an MMBC source', { sources: [{ ...mmbc, allowedIps: [] }] }, {}, 'config: /sources/0/allowedIps: is not a known property'],
     ['a bad PORT', { sources: [biller] }, { PORT: 'eighty' }, 'config: PORT: must be an integer from 0 to 65535'],
     ['a bad DATABASE_URL', { sources: [biller] }, { DATABASE_URL: 'mysql://x' }, 'config: DATABASE_URL: must be sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'],
     ['a bad RETENTION_DAYS', { sources: [biller] }, { RETENTION_DAYS: '30d' }, 'config: RETENTION_DAYS: must be an integer from 0 to 36500'],
