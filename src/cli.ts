@@ -9,6 +9,7 @@ import { type DatabaseHandle, openDatabase } from './db/connect';
 import { isCurrent, migrateToLatest } from './db/migrator';
 import * as deliveryRepository from './delivery/delivery.repository';
 import * as replayService from './delivery/replay.service';
+import { CHANNELS } from './events/event';
 import * as eventRepository from './events/event.repository';
 import * as watchRepository from './polling/watch.repository';
 import { WatchConflictError, WatchRequestError, registerWatch, toWatchView } from './polling/watch.service';
@@ -46,7 +47,7 @@ function print(json: boolean | undefined, value: unknown, human: string): void {
 function withEventFilters(command: Command): Command {
   return command
     .option('--source <id>')
-    .option('--channel <channel>', 'biller, snap.bulk-cashin or snap.qr-cpm')
+    .option('--channel <channel>', CHANNELS.join(', '))
     .option('--reference <reference>')
     .option('--status <status>')
     .option('--since <iso-time>', 'created at or after')
@@ -244,10 +245,9 @@ watch
     withDatabase(async (database) => {
       const row = await watchRepository.findWatch(database.db, id);
       if (!row) throw new CommandFailed(`no watch ${id}`);
-      if (row.state !== 'canceled' && !(await watchRepository.cancelWatch(database.db, id, systemClock.now().toISOString()))) {
-        throw new CommandFailed(`watch ${id} is ${row.state}: only an active watch can be canceled`);
-      }
+      if (row.state === 'active') await watchRepository.cancelWatch(database.db, id, systemClock.now().toISOString());
       const after = (await watchRepository.findWatch(database.db, id)) ?? row;
+      if (after.state !== 'canceled') throw new CommandFailed(`watch ${id} is ${after.state}: only an active watch can be canceled`);
       print(options.json, toWatchView(after), `watch ${id} is ${after.state}\n`);
     }),
   );

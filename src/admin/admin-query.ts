@@ -93,7 +93,8 @@ export function parseWatchQuery(query: unknown) {
 
 function bodyError(errors: Parameters<typeof describeFirstError>[0]): InvalidRequestError {
   const { path, message } = describeFirstError(errors);
-  return new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.')} ${message}`);
+  // The body itself (an array, say) has the empty path: name it rather than start with a space.
+  return new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.') || 'body'} ${message}`);
 }
 
 /** `{"filter": {…as the events query…}, "subscribers": […], "dryRun": false}`, every key optional. */

@@ -43,11 +43,11 @@ export function mountWatchRoutes(router: Router, deps: AppDeps): void {
   router.delete('/watches/:id', async (req, res) => {
     const row = await watchRepository.findWatch(db, req.params.id);
     if (!row) throw new NotFoundError(`no watch ${req.params.id}`);
-    if (row.state !== 'canceled' && !(await watchRepository.cancelWatch(db, row.id, clock.now().toISOString()))) {
-      throw new ConflictError(`watch ${row.id} is ${row.state}: only an active watch can be canceled`);
-    }
-    const canceled = await watchRepository.findWatch(db, row.id);
-    if (canceled?.state === 'canceled') req.log.info({ watchId: row.id }, 'watch canceled');
-    res.json(toWatchView(canceled ?? row));
+    const canceledNow = row.state === 'active' && (await watchRepository.cancelWatch(db, row.id, clock.now().toISOString()));
+    // Read again: another cancel, or the poller ending the watch, may have come in between.
+    const after = (await watchRepository.findWatch(db, row.id)) ?? row;
+    if (after.state !== 'canceled') throw new ConflictError(`watch ${row.id} is ${after.state}: only an active watch can be canceled`);
+    if (canceledNow) req.log.info({ watchId: row.id }, 'watch canceled');
+    res.json(toWatchView(after));
   });
 }
