@@ -10,13 +10,15 @@ export interface PruneCounts {
   readonly deliveryAttempts: number;
   readonly snapRequests: number;
   readonly accessTokens: number;
+  readonly watchPolls: number;
 }
 
 /**
  * Deletes, in batches of 500 with a pause for other work between them: raw inbound records and
  * the attempts of delivered deliveries older than `retentionDays`, idempotency keys older than
- * two days (X-EXTERNAL-ID is unique per day only), and access tokens a day past expiry. Events,
- * deliveries and the attempts of undelivered ones are kept.
+ * two days (X-EXTERNAL-ID is unique per day only), access tokens a day past expiry, and the poll
+ * log of watches that ended (its requests and answers are inbound records). Events, deliveries,
+ * the attempts of undelivered ones and watches themselves are kept.
  */
 export async function pruneOnce(db: Db, clock: Clock, retentionDays: number): Promise<PruneCounts> {
   const now = clock.now().getTime();
@@ -56,7 +58,21 @@ export async function pruneOnce(db: Db, clock: Clock, retentionDays: number): Pr
       .where('token_hash', 'in', (eb) => eb.selectFrom('access_tokens').select('token_hash').where('expires_at', '<', dayAgo).limit(BATCH))
       .executeTakeFirst(),
   );
-  return { inboundRecords, deliveryAttempts, snapRequests, accessTokens };
+  const watchPolls = await inBatches(() =>
+    db
+      .deleteFrom('watch_polls')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('watch_polls as p')
+          .innerJoin('watches as w', 'w.id', 'p.watch_id')
+          .select('p.id')
+          .where('w.state', '!=', 'active')
+          .where('p.started_at', '<', cutoff)
+          .limit(BATCH),
+      )
+      .executeTakeFirst(),
+  );
+  return { inboundRecords, deliveryAttempts, snapRequests, accessTokens, watchPolls };
 }
 
 async function inBatches(deleteBatch: () => Promise<{ numDeletedRows: bigint }>): Promise<number> {

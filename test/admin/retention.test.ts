@@ -57,6 +57,32 @@ describe('pruneOnce', () => {
     expect((await database.handle.db.selectFrom('deliveries').select('id').execute())).toHaveLength(3);
   });
 
+  it('deletes the old polls of watches that ended, and keeps those of active watches and every watch', async () => {
+    const old = new Date(clock.now().getTime() - 40 * 24 * 3600_000).toISOString();
+    const watch = { source_id: 'mmbc-reload', customer_number: null, created_at: old, updated_at: old, deadline_at: old, next_poll_at: old, last_polled_at: null, last_outcome: null, last_answer: null, ended_at: null, lease_owner: null, lease_expires_at: null };
+    await database.handle.db
+      .insertInto('watches')
+      .values([
+        { ...watch, id: 'wch_done', invoice: 'I-DONE', state: 'done' },
+        { ...watch, id: 'wch_active', invoice: 'I-ACTIVE', state: 'active' },
+      ])
+      .execute();
+    const poll = { poll: 1, started_at: old, latency_ms: 3, outcome: 'no_data', detail: 'No Data!', status_code: 200, inbound_id: 'inb_gone' };
+    await database.handle.db
+      .insertInto('watch_polls')
+      .values([
+        { ...poll, id: 'pol_done', watch_id: 'wch_done' },
+        { ...poll, id: 'pol_active', watch_id: 'wch_active' },
+      ])
+      .execute();
+
+    const counts = await pruneOnce(database.handle.db, clock, 30);
+
+    expect(counts.watchPolls).toBe(1);
+    expect(await database.handle.db.selectFrom('watch_polls').select('id').execute()).toEqual([{ id: 'pol_active' }]);
+    expect(await database.handle.db.selectFrom('watches').select('id').execute()).toHaveLength(2);
+  });
+
   it('removes expired access tokens and idempotency keys older than two days', async () => {
     const now = clock.now().getTime();
     const at = (ms: number) => new Date(now + ms).toISOString();
