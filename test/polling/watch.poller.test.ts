@@ -122,6 +122,8 @@ describe('Multipayment status_reload', () => {
 
     expect(await poller.pollDue()).toBe(0); // the first wait (10 s) has not passed
     clock.advance(10_000);
+    expect(await metricValue(metrics, 'receiver_watches', { state: 'active' })).toBe(1);
+    expect(await metricValue(metrics, 'receiver_watch_oldest_active_age_seconds', {})).toBe(10);
     expect(await poller.pollDue()).toBe(1);
 
     const [request] = fake.requests;
@@ -336,6 +338,28 @@ describe('failures', () => {
     expect(inbound[2]?.reason).toBe('timeout: no answer within 0.3 s');
     expect((await watchRow(w.id)).state).toBe('done');
     expect(await metricValue(metrics, 'receiver_polls_total', { source: source.id, outcome: 'timeout' })).toBe(1);
+  });
+
+  it('[INVALID], [LIMIT] and [FRAUD] codes are kept as refused and never become a FAILED: polling goes on', async () => {
+    const source = reload({ pollSchedule: [10], deadlineSeconds: 40 });
+    const { poller, metrics, watch } = setup([source]);
+    fake.script('INV-L', [refusal('65', 'Invalid ID Request!'), refusal('01', 'Maaf, saldo anda tidak cukup!'), refusal('51', 'Nomor Tujuan masuk Blacklist')]);
+    const w = await watch(source.id, 'INV-L');
+    for (const at of [10, 20, 30, 40]) {
+      clock.set(new Date(Date.parse(T0) + at * 1000));
+      expect(await poller.pollDue()).toBe(1);
+    }
+    const polls = await watchRepository.listPolls(database.handle.db, w.id);
+    expect(polls.map((p) => [p.outcome, p.detail])).toEqual([
+      ['refused', '65: Invalid ID Request!'],
+      ['refused', '01: Maaf, saldo anda tidak cukup!'],
+      ['refused', '51: Nomor Tujuan masuk Blacklist'],
+      ['refused', '51: Nomor Tujuan masuk Blacklist'],
+    ]);
+    expect(await eventsOf('INV-L')).toEqual([]);
+    expect((await watchRow(w.id)).state).toBe('expired');
+    expect(await metricValue(metrics, 'receiver_polls_total', { source: source.id, outcome: 'refused' })).toBe(4);
+    expect(await metricValue(metrics, 'receiver_watch_oldest_active_age_seconds', {})).toBe(0);
   });
 
   it('reason_code 93 pauses every watch of the source for 60 s, in the database, and leaves other sources alone', async () => {
