@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import * as adminRoutes from './admin/admin.routes';
 import type { Config } from './config/config';
+import { mountConsole } from './console/console.routes';
 import type { AppDeps } from './deps';
 import { markUnrouted, rememberConfiguredSecrets } from './ingress/redact';
 import { billerRoutes } from './ingress/biller/biller.route';
@@ -40,7 +41,7 @@ export function createPublicApp(deps: AppDeps): Express {
   return app;
 }
 
-/** The operators' listener (ADMIN_PORT): health, readiness and the admin API. */
+/** The operators' listener (ADMIN_PORT): health, readiness, the admin API and the console. */
 export function createAdminApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -48,6 +49,8 @@ export function createAdminApp(deps: AppDeps): Express {
   app.use(rememberConfiguredSecrets(configuredSecrets(deps.config)));
   app.use(helmet());
   app.use(limitUrlLength);
+  // Before the admin routes, whose last handler answers every other path with a bearer-token 401.
+  mountConsole(app, deps);
   adminRoutes.mount(app, deps);
   return app;
 }

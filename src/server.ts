@@ -7,11 +7,11 @@ import { createAdminApp, createPublicApp } from './app';
 import { systemClock } from './clock';
 import { type Config, ConfigError } from './config/config';
 import { loadConfig } from './config/load-config';
-import { type DatabaseHandle, openDatabase } from './db/connect';
+import { type DatabaseHandle, connectDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrator';
 import { DeliveryDispatcher } from './delivery/delivery.worker';
 import { type GracefulServer, graceful } from './graceful-server';
-import { createLogger } from './logger';
+import { createLogger, startFields } from './logger';
 import { WatchPoller } from './polling/watch.poller';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,11 +24,14 @@ export interface RunningService {
 
 /** config → database → migrations → listeners. Resolves once both listeners accept connections. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const database = openDatabase(config.databaseUrl, {
+  const database = await connectDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    serving: true,
     onBackgroundError: (what, error, level) => logger[level]({ err: error }, what),
   });
   try {
-    const applied = await migrateToLatest(database.db);
+    const applied = await database.withoutStatementTimeout((db) => migrateToLatest(db));
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   } catch (error) {
     await database.close();
@@ -44,6 +47,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     subscribers: config.subscribers,
     workers: config.deliveryWorkers,
     metrics,
+    ...(database.wakeups ? { peers: database.wakeups } : {}),
   });
   const poller = new WatchPoller({
     writes: database.writes,
@@ -65,15 +69,27 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     outbox: dispatcher,
     metrics,
   };
-  const publicServer = await listen(createPublicApp(deps), config.port, config.host);
-  const adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
+  let publicServer: Listening | undefined;
+  let adminServer: Listening;
+  try {
+    publicServer = await listen(createPublicApp(deps), config.port, config.host);
+    adminServer = await listen(createAdminApp(deps), config.adminPort, config.adminHost);
+  } catch (error) {
+    // A port in use: nothing was started yet but the database (and its lock); give them back.
+    await publicServer?.stop();
+    await database.close();
+    throw error;
+  }
   const publicPort = (publicServer.server.address() as AddressInfo).port;
   const adminPort = (adminServer.server.address() as AddressInfo).port;
   dispatcher.start();
   poller.start();
   const pruner = new Pruner(database.db, systemClock, logger, config.retentionDays);
   pruner.start();
-  logger.info({ engine: database.engine, publicPort, adminPort, deliveryWorkers: config.deliveryWorkers }, 'receiver listening');
+  logger.info({ engine: database.engine, ...startFields(config, { publicPort, adminPort }), deliveryWorkers: config.deliveryWorkers }, 'receiver listening');
+  if (config.adminToken === null) {
+    logger.warn('admin API closed: every /admin route answers 401 (and /metrics, /openapi.yaml); set ADMIN_TOKEN to open it');
+  }
   return { publicPort, adminPort, stop: () => stop([publicServer, adminServer], dispatcher, poller, pruner, database, logger) };
 }
 

@@ -69,7 +69,7 @@ async function deliveryCount(): Promise<number> {
   return (await database.handle.db.selectFrom('deliveries').select('id').execute()).length;
 }
 
-describe('npm run cli -- migrate', () => {
+describe('npm run -s cli -- migrate', () => {
   it('says the database is current when it is', () => {
     const { code, stdout } = cli('migrate');
 
@@ -78,7 +78,7 @@ describe('npm run cli -- migrate', () => {
   });
 });
 
-describe('npm run cli -- events list', () => {
+describe('npm run -s cli -- events list', () => {
   it('prints a table, newest first', () => {
     const { code, stdout } = cli('events', 'list');
 
@@ -88,6 +88,22 @@ describe('npm run cli -- events list', () => {
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(4, 6).join(' '))).toEqual(['R2 FAILED', 'R1 SUCCESS', 'R1 PENDING']);
   });
 
+  it('prints only the events on stdout when run as the README says (npm run -s), so the output pipes into jq', () => {
+    const direct = cli('events', 'list', '--json');
+
+    // npm, the build step and all, as an operator types it.
+    const viaNpm = spawnSync('npm', ['run', '-s', 'cli', '--', 'events', 'list', '--json'], {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, DATABASE_URL: database.url, CONFIG_FILE: configFile },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+    expect(viaNpm.status).toBe(0);
+    expect(viaNpm.stdout).toBe(direct.stdout);
+    expect(viaNpm.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { data: { reference: string } }).data.reference)).toEqual(['R2', 'R1', 'R1']);
+  }, 150_000);
+
   it('prints one JSON event a line with --json, filtered', () => {
     const { code, stdout } = cli('events', 'list', '--reference', 'R1', '--json');
 
@@ -96,19 +112,23 @@ describe('npm run cli -- events list', () => {
     expect(events.map((e) => e.data.status)).toEqual(['SUCCESS', 'PENDING']);
   });
 
-  it('exits 2 for a bad filter', () => {
-    const { code, stderr } = cli('events', 'list', '--status', 'DONE');
+  it('exits 2 for a status that does not exist, naming the flag and every allowed value', () => {
+    const { code, stdout, stderr } = cli('events', 'list', '--status', 'DONE');
 
     expect(code).toBe(2);
-    expect(stderr).toBe('status must be equal to one of the allowed values\n');
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "error: option '--status <status>' argument 'DONE' is invalid. Allowed choices are PENDING, SUCCESS, FAILED, CANCELED, REFUNDED, NOT_FOUND.\n" +
+        '(add --help for the options and examples)\n',
+    );
   });
 });
 
-describe('npm run cli -- replay', () => {
+describe('npm run -s cli -- replay', () => {
   it('counts without changing anything on --dry-run', async () => {
     const before = await deliveryCount();
 
-    const { code, stdout } = cli('replay', '--dry-run', '--json');
+    const { code, stdout } = cli('replay', '--all', '--dry-run', '--json');
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ events: 3, deliveries: 3, dryRun: true });
@@ -126,15 +146,46 @@ describe('npm run cli -- replay', () => {
     expect(await deliveryCount()).toBe(before + 2);
   });
 
+  it('refuses to replay without a filter unless --all says so: exit 2 naming --all, nothing queued', async () => {
+    const before = await deliveryCount();
+
+    const bare = cli('replay');
+    const onlySubscriber = cli('replay', '--subscriber', 'ledger');
+
+    const message = 'error: replay needs a filter (--source, --channel, --reference, --status, --since, --until), or --all to replay every event\n';
+    expect(bare).toEqual({ code: 2, stdout: '', stderr: message });
+    expect(onlySubscriber).toEqual({ code: 2, stdout: '', stderr: message });
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it('refuses --all together with a filter', async () => {
+    const before = await deliveryCount();
+
+    const result = cli('replay', '--all', '--status', 'SUCCESS');
+
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: --all replays every event: give it without a filter\n' });
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it('queues every event for every subscriber with --all', async () => {
+    const before = await deliveryCount();
+
+    const { code, stdout } = cli('replay', '--all');
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('queued 3 deliveries for 3 events\n');
+    expect(await deliveryCount()).toBe(before + 3);
+  });
+
   it('exits 2 for an unknown subscriber', () => {
-    const { code, stderr } = cli('replay', '--subscriber', 'nobody');
+    const { code, stderr } = cli('replay', '--all', '--subscriber', 'nobody');
 
     expect(code).toBe(2);
-    expect(stderr).toBe('no subscriber "nobody"\n');
+    expect(stderr).toBe("error: option '--subscriber <id...>': no subscriber \"nobody\"\n");
   });
 });
 
-describe('npm run cli -- deliveries', () => {
+describe('npm run -s cli -- deliveries', () => {
   it('lists dead deliveries', () => {
     const { code, stdout } = cli('deliveries', 'list', '--state', 'dead');
 
@@ -162,7 +213,7 @@ describe('npm run cli -- deliveries', () => {
   });
 });
 
-describe('npm run cli -- watch', () => {
+describe('npm run -s cli -- watch', () => {
   const db = () => database.handle.db;
   const watchConfig = buildConfig({ sources: [mmbcMultipaymentSource(), mmbcPpobSource()] });
 
@@ -238,7 +289,7 @@ describe('npm run cli -- watch', () => {
 
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('customerNumber (ppob_nomorpelanggan) is required for mmbc-ppob, a PPOB source\n');
+    expect(stderr).toBe('error: --customer-number (ppob_nomorpelanggan) is required for mmbc-ppob, a PPOB source\n');
     expect(await db().selectFrom('watches').select('id').execute()).toEqual([]);
   });
 
@@ -247,9 +298,12 @@ describe('npm run cli -- watch', () => {
     const spaced = cli('watch', 'add', '--source', 'mmbc-reload', '--invoice', 'INV CLI 1');
 
     expect(biller.code).toBe(2);
-    expect(biller.stderr).toBe('source bank-x is of type biller: only mmbc-multipayment and mmbc-ppob sources are polled\n');
+    expect(biller.stderr).toBe('error: --source bank-x is of type biller: only mmbc-multipayment and mmbc-ppob sources are polled\n');
     expect(spaced.code).toBe(2);
-    expect(spaced.stderr).toBe('invoice must match pattern "^[\\x21-\\x7e]{1,64}$"\n');
+    expect(spaced.stderr).toBe(
+      "error: option '--invoice <invoice>' argument 'INV CLI 1' is invalid. It must be 1 to 64 visible ASCII characters, without spaces.\n" +
+        '(add --help for the options and examples)\n',
+    );
   });
 
   it('watch add exits 1 when the invoice is watched for another customer number', async () => {

@@ -222,7 +222,9 @@ describe('openapi.yaml', () => {
     const apps = buildBothApps();
 
     // Act
-    const inApp = routesOf(apps[listener]);
+    // The operator console (CONTRACT 8) is HTML pages and form posts for a browser, not part of
+    // the JSON API this document describes; test/console covers it.
+    const inApp = routesOf(apps[listener]).filter((route) => !/^[A-Z]+ \/console\//.test(route));
     const described = documentedRoutes()[listener];
 
     // Assert

@@ -43,10 +43,11 @@ const validateDeliveryQuery = ajv.compile<Record<string, string | undefined>>({
   additionalProperties: false,
 });
 
-const validateReplayBody = ajv.compile<{ filter?: Record<string, string>; subscribers?: string[]; dryRun?: boolean }>({
+const validateReplayBody = ajv.compile<{ filter?: Record<string, string>; all?: boolean; subscribers?: string[]; dryRun?: boolean }>({
   type: 'object',
   properties: {
     filter: { type: 'object', properties: eventFilterProperties, additionalProperties: false },
+    all: { type: 'boolean' },
     subscribers: { type: 'array', items: text, maxItems: 100 },
     dryRun: { type: 'boolean' },
   },
@@ -91,17 +92,57 @@ export function parseWatchQuery(query: unknown) {
   return parseList(validateWatchQuery, query, (q) => ({ source: q.source, state: q.state as WatchState | undefined }));
 }
 
+const validateNoQuery = ajv.compile<Record<string, never>>({ type: 'object', additionalProperties: false });
+
+/** A route that takes no parameters still refuses them, as the lists refuse unknown ones. */
+export function parseNoQuery(query: unknown): void {
+  if (!validateNoQuery(query ?? {})) {
+    const { path, message } = describeFirstError(validateNoQuery.errors);
+    throw new InvalidRequestError(`${path.replace(/^\//, '')} ${message}`);
+  }
+}
+
+const validateRedriveBody = ajv.compile<{ subscriber?: string; since?: string; until?: string; all?: boolean; dryRun?: boolean }>({
+  type: 'object',
+  properties: { subscriber: text, ...timeRange, all: { type: 'boolean' }, dryRun: { type: 'boolean' } },
+  additionalProperties: false,
+});
+
+/** `{"subscriber", "since", "until", "all", "dryRun"}` for a retry of dead deliveries, every key optional here. */
+export function parseRedriveBody(body: unknown) {
+  const given = body ?? {};
+  if (!validateRedriveBody(given)) throw bodyError(validateRedriveBody.errors);
+  return {
+    filter: {
+      ...(given.subscriber !== undefined ? { subscriber: given.subscriber } : {}),
+      ...(given.since !== undefined ? { since: instant(given.since) } : {}),
+      ...(given.until !== undefined ? { until: instant(given.until) } : {}),
+      ...(given.all !== undefined ? { all: given.all } : {}),
+    },
+    dryRun: given.dryRun ?? false,
+  };
+}
+
 function bodyError(errors: Parameters<typeof describeFirstError>[0]): InvalidRequestError {
   const { path, message } = describeFirstError(errors);
   // The body itself (an array, say) has the empty path: name it rather than start with a space.
   return new InvalidRequestError(`${path.replace(/^\//, '').replace(/\//g, '.') || 'body'} ${message}`);
 }
 
-/** `{"filter": {…as the events query…}, "subscribers": […], "dryRun": false}`, every key optional. */
+/**
+ * `{"filter": {…as the events query…}, "subscribers": […], "dryRun": false}`. A filter that selects
+ * something is required, or `"all": true` on its own: a forgotten filter must not quietly send
+ * every event ever stored to every subscriber again.
+ */
 export function parseReplayBody(body: unknown) {
   const given = body ?? {};
   if (!validateReplayBody(given)) throw bodyError(validateReplayBody.errors);
   const filter = given.filter ?? {};
+  const filtered = Object.keys(filter).length > 0;
+  if (given.all === true && filtered) throw new InvalidRequestError('all replays every event: give it without a filter');
+  if (given.all !== true && !filtered) {
+    throw new InvalidRequestError(`filter is required (any of ${Object.keys(eventFilterProperties).join(', ')}); to replay every event, send "all": true instead`);
+  }
   return {
     filter: { ...filter, since: instant(filter.since), until: instant(filter.until) },
     subscriberIds: given.subscribers,

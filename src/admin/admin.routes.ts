@@ -15,6 +15,7 @@ import { toDeliveryView } from './delivery.view';
 import { toInboundView } from './inbound.view';
 import { mountDeliveryRoutes } from './delivery.routes';
 import { mountReplayRoutes } from './replay.routes';
+import { mountSubscriberRoutes } from './subscriber.routes';
 import { mountWatchRoutes } from './watch.routes';
 
 /** Every query parameter the admin API reads; the request log hides the value of any other. */
@@ -45,7 +46,9 @@ export function mount(app: Express, deps: AppDeps): void {
   });
 
   app.get('/metrics', requireToken(deps.config.adminToken), async (_req, res) => {
-    const text = await deps.metrics.registry.metrics();
+    // Readiness is a gauge too, so an alert needs nothing but the scrape.
+    const { ready } = await readiness().catch(() => ({ ready: false }));
+    const text = await deps.metrics.scrape({ subscribers: deps.config.subscribers.map((subscriber) => subscriber.id), ready });
     res.type(deps.metrics.registry.contentType).send(text);
   });
 
@@ -118,6 +121,7 @@ export function mount(app: Express, deps: AppDeps): void {
 
   mountDeliveryRoutes(router, deps);
   mountWatchRoutes(router, deps);
+  mountSubscriberRoutes(router, deps);
 
   app.use('/admin', router);
   app.use(requireToken(deps.config.adminToken), (_req, _res) => {

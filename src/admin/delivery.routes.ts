@@ -1,13 +1,33 @@
 import type { Router } from 'express';
 import * as deliveryRepository from '../delivery/delivery.repository';
+import * as redriveService from '../delivery/redrive.service';
+import { UnknownSubscriberError } from '../delivery/replay.service';
 import type { AppDeps } from '../deps';
-import { ConflictError, NotFoundError } from './admin-errors';
-import { encodeCursor, parseDeliveryQuery } from './admin-query';
+import { ConflictError, InvalidRequestError, NotFoundError } from './admin-errors';
+import { encodeCursor, parseDeliveryQuery, parseRedriveBody } from './admin-query';
 import { toDeliveryView } from './delivery.view';
 
-/** CONTRACT 6: deliveries, their attempts, and a second chance for a dead one. */
+/** CONTRACT 6: deliveries, their attempts, and a second chance for dead ones, one or many. */
 export function mountDeliveryRoutes(router: Router, deps: AppDeps): void {
-  const { db, clock, outbox } = deps;
+  const { db, clock, config, outbox } = deps;
+
+  router.post('/deliveries/retry', async (req, res) => {
+    const { filter, dryRun } = parseRedriveBody(req.body);
+    let deliveries: number;
+    try {
+      deliveries = await redriveService.retryDeadDeliveries(db, clock, config.subscribers, filter, { dryRun });
+    } catch (error) {
+      if (error instanceof redriveService.AmbiguousRedriveError || error instanceof UnknownSubscriberError) {
+        throw new InvalidRequestError(error.message);
+      }
+      throw error;
+    }
+    if (!dryRun && deliveries > 0) {
+      req.log.info({ ...filter, deliveries }, 'dead deliveries retried');
+      outbox.wake();
+    }
+    res.status(202).json({ deliveries, dryRun });
+  });
 
   router.get('/deliveries', async (req, res) => {
     const { filter, limit, after } = parseDeliveryQuery(req.query);

@@ -1,14 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from '../clock';
 import type { Db } from '../db/database';
-import * as deliveryRepository from '../delivery/delivery.repository';
 import type { AttemptOutcome } from '../delivery/delivery.table';
 import type { RejectionKind } from '../ingress/rejection';
-import * as watchRepository from '../polling/watch.repository';
-import { WATCH_STATES } from '../polling/watch.table';
+import { packageVersion } from './build-info';
+import { registerDatabaseGauges } from './database-gauges';
 
 /** How an inbound request ended, as a metric label; rejections by class, not by message. */
 export type InboundOutcomeLabel = 'accepted' | 'duplicate' | `rejected_${RejectionKind}` | 'rejected_conflict' | 'error';
+
+const DEFAULT_GAUGES_NAMED_AS_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * The service's Prometheus metrics, on a registry of its own (one per app, so tests do not share
@@ -111,46 +112,39 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly ready = new Gauge({
+    name: 'receiver_ready',
+    help: '1 when GET /readyz would answer 200 (database answers, migrations current, writes go through), else 0.',
+    registers: [this.registry],
+  });
+
+  /** Which subscribers the per-subscriber gauges describe: the configured ones, given at each scrape. */
+  private subscriberIds: readonly string[] = [];
+
   constructor(db: Db, clock: Clock, options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
-    const backlog = () => deliveryRepository.backlog(db);
+    if (options.defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // A gauge named `…_total` breaks Prometheus' naming rules (`promtool check metrics` refuses
+      // it), and each of these is the sum of its sibling labelled by type (`nodejs_active_handles`).
+      for (const name of DEFAULT_GAUGES_NAMED_AS_COUNTERS) this.registry.removeSingleMetric(name);
+    }
     new Gauge({
-      name: 'receiver_outbox_pending_deliveries',
-      help: 'Deliveries not yet delivered nor dead (the outbox depth).',
+      name: 'receiver_build_info',
+      help: 'Always 1; the labels say which version of the receiver runs on which Node.js.',
+      labelNames: ['version', 'node'] as const,
       registers: [this.registry],
-      async collect() {
-        this.set((await backlog()).pending);
-      },
-    });
-    new Gauge({
-      name: 'receiver_outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest pending delivery; 0 when none is pending. Alert on this.',
-      registers: [this.registry],
-      async collect() {
-        const { oldestCreatedAt } = await backlog();
-        this.set(oldestCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - Date.parse(oldestCreatedAt)) / 1000));
-      },
-    });
-    const watches = () => watchRepository.watchCounts(db);
-    new Gauge({
-      name: 'receiver_watches',
-      help: 'Watches on pull-only providers by state (active, done, expired, canceled).',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      async collect() {
-        const { byState } = await watches();
-        for (const state of WATCH_STATES) this.set({ state }, byState[state] ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'receiver_watch_oldest_active_age_seconds',
-      help: 'Age of the oldest active watch; 0 when none is active.',
-      registers: [this.registry],
-      async collect() {
-        const { oldestActiveCreatedAt } = await watches();
-        this.set(oldestActiveCreatedAt === null ? 0 : Math.max(0, (clock.now().getTime() - Date.parse(oldestActiveCreatedAt)) / 1000));
-      },
-    });
+    }).set({ version: packageVersion(), node: process.version }, 1);
+    registerDatabaseGauges(this.registry, db, clock, () => this.subscriberIds);
+  }
+
+  /**
+   * The Prometheus text of every metric, with the per-subscriber gauges for `subscribers` (the
+   * configured ids, so a label never carries anything else) and readiness as the scrape found it.
+   */
+  scrape(scraped: { readonly subscribers: readonly string[]; readonly ready: boolean }): Promise<string> {
+    this.subscriberIds = scraped.subscribers;
+    this.ready.set(scraped.ready ? 1 : 0);
+    return this.registry.metrics();
   }
 
   poll(source: string, outcome: string): void {

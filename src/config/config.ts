@@ -84,6 +84,10 @@ export interface Config {
   readonly rateLimitPerIpPerMinute: number;
   /** Days raw inbound records and attempts of delivered deliveries are kept; 0 keeps them forever. */
   readonly retentionDays: number;
+  /** PostgreSQL connections this process keeps in its pool (DATABASE_POOL_SIZE). */
+  readonly databasePoolSize: number;
+  /** PostgreSQL `statement_timeout` of the server's connections, in ms; 0 leaves the server's own setting. */
+  readonly databaseStatementTimeoutMs: number;
   readonly sources: readonly Source[];
   readonly subscribers: readonly Subscriber[];
 }

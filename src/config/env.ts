@@ -19,6 +19,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Settings {
     deliveryWorkers: integer(env, 'DELIVERY_WORKERS', 4, 0, 256),
     rateLimitPerIpPerMinute: integer(env, 'RATE_LIMIT_PER_IP_PER_MINUTE', 12000, 1, 10_000_000),
     retentionDays: integer(env, 'RETENTION_DAYS', 0, 0, 36_500),
+    // Two at least: the group committer takes half the pool, and reads need the rest.
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 1000),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0, 86_400_000),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseAllowEntry } from '../ingress/allowlist';
@@ -35,12 +35,23 @@ import { readEnvironment } from './env';
 
 const validateConfigFile = ajv.compile<ConfigFile>(configFileSchema);
 
+export interface LoadOptions {
+  /**
+   * For commands that only read the database (listing events, showing a delivery): a secret
+   * written as `{"env": "NAME"}` whose variable is unset does not stop loading. It gets a random
+   * value nobody knows instead, so nothing can be signed or verified with it, and an operator
+   * need not hold every provider's and subscriber's secret to look at the data. Anything that
+   * receives, signs or polls must load strictly.
+   */
+  readonly allowMissingSecrets?: boolean;
+}
+
 /** Reads the environment and the config file once; throws ConfigError naming what is wrong. */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): Config {
   const settings = readEnvironment(env);
   const file = readConfigFile(settings.configFile);
   const baseDir = dirname(resolve(settings.configFile));
-  const secrets = new SecretResolver(env, baseDir);
+  const secrets = new SecretResolver(env, baseDir, options.allowMissingSecrets ?? false);
   const sources = file.sources.map((entry, i) => resolveSource(entry, `/sources/${i}`, secrets));
   const subscribers = (file.subscribers ?? []).map((entry, i) =>
     resolveSubscriber(entry, `/subscribers/${i}`, secrets),
@@ -97,7 +108,7 @@ function resolveSource(entry: SourceEntry, at: string, secrets: SecretResolver):
   }
   const publicKey = secrets.pem(entry.publicKey, `${at}/publicKey`);
   try {
-    createPublicKey(publicKey);
+    if (!secrets.isStandIn(publicKey)) createPublicKey(publicKey);
   } catch {
     throw new ConfigError(`${at}/publicKey`, 'must be a PEM public key');
   }
@@ -147,7 +158,7 @@ function resolveSubscriber(entry: SubscriberEntry, at: string, secrets: SecretRe
   const resolved = refs.map((ref, i) => {
     const path = Array.isArray(entry.secret) ? `${at}/secret/${i}` : `${at}/secret`;
     const value = secrets.secret(ref, path);
-    if (!isWebhookSecret(value)) throw new ConfigError(path, 'must be whsec_ followed by a base64 key of at least 16 bytes');
+    if (!secrets.isStandIn(value) && !isWebhookSecret(value)) throw new ConfigError(path, 'must be whsec_ followed by a base64 key of at least 16 bytes');
     return value;
   });
   return {
@@ -162,18 +173,27 @@ function resolveSubscriber(entry: SubscriberEntry, at: string, secrets: SecretRe
 }
 
 class SecretResolver {
+  /** What a missing secret resolves to when that is allowed: unguessable, and the same nowhere else. */
+  private readonly standIn = `unset-${randomBytes(32).toString('hex')}`;
+
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly baseDir: string,
+    private readonly allowMissing: boolean,
   ) {}
 
   secret(ref: SecretRef, at: string): string {
     if (typeof ref === 'string') return ref;
     const value = this.env[ref.env];
     if (value === undefined || value === '') {
+      if (this.allowMissing) return this.standIn;
       throw new ConfigError(at, `environment variable ${ref.env} is not set`);
     }
     return value;
+  }
+
+  isStandIn(value: string): boolean {
+    return value === this.standIn;
   }
 
   pem(ref: PemRef, at: string): string {

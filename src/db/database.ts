@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ReadinessProbeTable } from './readiness';
 import type { DeliveryAttemptTable, DeliveryTable } from '../delivery/delivery.table';
+import type { SubscriberPauseTable } from '../delivery/subscriber-pause.table';
 import type { EventTable } from '../events/event.table';
 import type { TransactionTable } from '../events/transaction.table';
 import type { InboundRecordTable } from '../ingress/inbound.table';
@@ -19,6 +20,7 @@ export interface Database {
   readiness_probe: ReadinessProbeTable;
   watches: WatchTable;
   watch_polls: WatchPollTable;
+  subscriber_pauses: SubscriberPauseTable;
 }
 
 export type Db = Kysely<Database>;

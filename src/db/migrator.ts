@@ -8,6 +8,7 @@ import * as m005 from '../../migrations/005_readiness_probe';
 import * as m006 from '../../migrations/006_delivery_subscriber_due';
 import * as m007 from '../../migrations/007_query_indexes';
 import * as m008 from '../../migrations/008_watches';
+import * as m009 from '../../migrations/009_subscriber_pauses';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '006_delivery_subscriber_due': m006,
   '007_query_indexes': m007,
   '008_watches': m008,
+  '009_subscriber_pauses': m009,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

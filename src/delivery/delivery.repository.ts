@@ -28,8 +28,8 @@ export interface SubscriberQueue {
  * Leases due deliveries to `owner` until `leaseUntil`, subscriber by subscriber: finds up to
  * `room` due deliveries of each queue (oldest first), lets `allot` say how many of each to take
  * given how many each has, and leases those. A delivery is due when it is pending, its time has
- * come, nobody holds a live lease on it, and no earlier delivery of the same (subscriber,
- * source, reference) is still pending: per-transaction order.
+ * come, nobody holds a live lease on it, no earlier delivery of the same (subscriber, source,
+ * reference) is still pending (per-transaction order), and its subscriber is not paused.
  */
 export async function claimDue(
   trx: Trx,
@@ -80,6 +80,9 @@ function dueDeliveries(trx: Trx, now: string) {
     .select('d.id')
     .where('d.state', '=', 'pending')
     .where('d.next_attempt_at', '<=', now)
+    // A paused subscriber's deliveries stay where they are, whichever process looks and whatever
+    // its configuration. The pauses are read once per claim, not per delivery.
+    .where('d.subscriber_id', 'not in', (eb) => eb.selectFrom('subscriber_pauses').select('subscriber_id'))
     .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
     .where((eb) =>
       eb.not(
@@ -239,12 +242,121 @@ export async function listAttempts(db: Db, deliveryIds: readonly string[]): Prom
     .execute();
 }
 
-/** How many deliveries are pending and since when the oldest waits: the backlog. */
-export async function backlog(db: Db): Promise<{ pending: number; oldestCreatedAt: string | null }> {
-  const row = await db
+/** States that stay small while things go well, so counting them is cheap: `delivered` grows forever. */
+export const COUNTED_STATES = ['pending', 'dead'] as const satisfies readonly DeliveryState[];
+export type CountedState = (typeof COUNTED_STATES)[number];
+
+export interface StateCount {
+  readonly count: number;
+  /** When the oldest of them was created; null when there are none. */
+  readonly oldestCreatedAt: string | null;
+}
+
+/** Pending and dead deliveries of every subscriber, known or not: read from the (state, created_at) index alone. */
+export async function stateCounts(db: Db): Promise<Record<CountedState, StateCount>> {
+  const rows = await db
     .selectFrom('deliveries')
-    .select((eb) => [eb.fn.countAll().as('pending'), eb.fn.min('created_at').as('oldest')])
+    .select((eb) => ['state', eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+    .where('state', 'in', [...COUNTED_STATES])
+    .groupBy('state')
+    .execute();
+  const counts = { pending: { count: 0, oldestCreatedAt: null }, dead: { count: 0, oldestCreatedAt: null } } as Record<CountedState, StateCount>;
+  for (const row of rows) counts[row.state as CountedState] = { count: Number(row.n), oldestCreatedAt: row.oldest ?? null };
+  return counts;
+}
+
+export interface SubscriberBacklog {
+  readonly pending: number;
+  readonly dead: number;
+  /** When the oldest pending delivery was created; null when none is pending. */
+  readonly oldestPendingAt: string | null;
+}
+
+/**
+ * Pending and dead deliveries of each of `subscriberIds`, and the creation time of its oldest
+ * pending one. The counts come from the (subscriber, state, …) index alone; the oldest pending
+ * time reads the subscriber's pending rows, as many as its backlog, never its delivered ones.
+ */
+export async function subscriberBacklogs(db: Db, subscriberIds: readonly string[]): Promise<Map<string, SubscriberBacklog>> {
+  const backlogs = new Map<string, { pending: number; dead: number; oldestPendingAt: string | null }>(
+    subscriberIds.map((id) => [id, { pending: 0, dead: 0, oldestPendingAt: null }]),
+  );
+  if (subscriberIds.length === 0) return backlogs;
+  const counts = await db
+    .selectFrom('deliveries')
+    .select((eb) => ['subscriber_id', 'state', eb.fn.countAll().as('n')])
+    .where('subscriber_id', 'in', [...subscriberIds])
+    .where('state', 'in', [...COUNTED_STATES])
+    .groupBy(['subscriber_id', 'state'])
+    .execute();
+  for (const row of counts) {
+    const backlog = backlogs.get(row.subscriber_id);
+    if (backlog) backlog[row.state as CountedState] = Number(row.n);
+  }
+  const waiting = subscriberIds.filter((id) => (backlogs.get(id)?.pending ?? 0) > 0);
+  if (waiting.length === 0) return backlogs;
+  const oldest = await db
+    .selectFrom('deliveries')
+    .select((eb) => ['subscriber_id', eb.fn.min('created_at').as('oldest')])
+    .where('subscriber_id', 'in', waiting)
     .where('state', '=', 'pending')
+    .groupBy('subscriber_id')
+    .execute();
+  for (const row of oldest) {
+    const backlog = backlogs.get(row.subscriber_id);
+    if (backlog) backlog.oldestPendingAt = row.oldest ?? null;
+  }
+  return backlogs;
+}
+
+export interface DeadFilter {
+  /** The subscribers whose dead deliveries are meant; never empty. */
+  readonly subscribers: readonly string[];
+  /** On `created_at`: `since` inclusive, `until` exclusive. */
+  readonly since?: string;
+  readonly until?: string;
+}
+
+function deadDeliveries(db: Db, filter: DeadFilter) {
+  // The search goes by state and creation time, the (state, created_at, id) index; the subscriber
+  // is checked on the rows found (see listDeliveries): `subscriber_id || ''` is served by no index.
+  let query = db.selectFrom('deliveries').where('state', '=', 'dead').where(sql<string>`subscriber_id || ''`, 'in', [...filter.subscribers]);
+  if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+  return query;
+}
+
+/** How many dead deliveries match `filter`. */
+export async function countDead(db: Db, filter: DeadFilter): Promise<number> {
+  if (filter.subscribers.length === 0) return 0;
+  const row = await deadDeliveries(db, filter).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Makes up to `limit` dead deliveries matching `filter`, after `after` in (created_at, id) order,
+ * pending again, due `now`. Answers how many it retried and where the next batch starts (null
+ * when none was left). Each batch commits on its own: no transaction holds them all.
+ */
+export async function retryDeadBatch(
+  db: Db,
+  filter: DeadFilter,
+  after: PageCursor | undefined,
+  limit: number,
+  now: string,
+): Promise<{ retried: number; next: PageCursor | null }> {
+  if (filter.subscribers.length === 0) return { retried: 0, next: null };
+  let query = deadDeliveries(db, filter).select(['id', 'created_at']);
+  if (after) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.at, after.id)));
+  const found = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+  const last = found.at(-1);
+  if (!last) return { retried: 0, next: null };
+  const updated = await db
+    .updateTable('deliveries')
+    .set({ state: 'pending', next_attempt_at: now, updated_at: now })
+    .where('id', 'in', found.map((row) => row.id))
+    // As in lease(): the ids are the search, not the state. A delivery retried meanwhile stays as it is.
+    .where(sql<string>`state || ''`, '=', 'dead')
     .executeTakeFirst();
-  return { pending: Number(row?.pending ?? 0), oldestCreatedAt: row?.oldest ?? null };
+  return { retried: Number(updated.numUpdatedRows), next: { at: last.created_at, id: last.id } };
 }

@@ -32,6 +32,19 @@ export interface DispatcherOptions {
   readonly heartbeatMs?: number;
   readonly random?: () => number;
   readonly metrics?: Metrics;
+  /**
+   * The other processes on the same database (PostgreSQL LISTEN/NOTIFY): told when this one
+   * queues deliveries, and waking it when they do. Absent where one process serves (SQLite).
+   */
+  readonly peers?: Peers;
+}
+
+/** Processes sharing the database, as the dispatcher needs them (`db/notify-channel` is one). */
+export interface Peers {
+  /** Tells the others that deliveries were committed; returns at once. */
+  announce(): void;
+  /** Calls `onAnnounce` whenever another process announces, until closed. */
+  listen(onAnnounce: () => void, log: Logger): { close(): Promise<void> };
 }
 
 // Deliveries of subscribers this process does not know can only come from another configuration;
@@ -49,7 +62,8 @@ interface InFlight {
 /**
  * Delivers queued events to subscribers. `processDue()` works until nothing is due (tests drive
  * it with an injected clock); `start()` runs rounds whenever woken, when an attempt ends, when a
- * retry falls due, and every `pollMs` for deliveries queued by other processes. Each round shares
+ * retry falls due, when another process announces deliveries it queued (`peers`), and every
+ * `pollMs` for those whose announcement was missed. Each round shares
  * the free workers among subscribers with due work (see fairShares), never exceeding a
  * subscriber's `concurrency`: one that hangs holds no more than its share while others have work.
  */
@@ -69,6 +83,8 @@ export class DeliveryDispatcher {
   private readonly writes: Writes;
   /** The round running now, if any: stop() lets it finish. */
   private round: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private listening: { close(): Promise<void> } | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.subscribers = new Map(options.subscribers.map((s) => [s.id, s]));
@@ -80,11 +96,20 @@ export class DeliveryDispatcher {
   start(): void {
     if (this.options.workers <= 0 || this.running) return;
     this.running = true;
-    this.wake();
+    this.listening = this.options.peers?.listen(() => this.look(), this.options.logger);
+    this.look();
   }
 
-  /** New deliveries were committed: look now rather than at the next poll. */
+  /**
+   * New deliveries were committed: look now rather than at the next poll, and have the other
+   * processes look too (they may have free workers, and this one may have none).
+   */
   wake(): void {
+    if (!this.stopped) this.options.peers?.announce();
+    this.look();
+  }
+
+  private look(): void {
     if (!this.running) return;
     // During a round, a timer would be cleared by the round's own schedule() before it fired, and
     // the wake-up lost until the next poll: the round looks again instead.
@@ -99,7 +124,9 @@ export class DeliveryDispatcher {
   /** Stops claiming; attempts in flight may finish within `graceMs`, the rest stays pending. */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
+    this.stopped = true;
     clearTimeout(this.timer);
+    await this.listening?.close();
     // A round claiming now starts its attempts before the database closes; they count as in flight below.
     await this.round;
     let timeout: NodeJS.Timeout | undefined;
@@ -151,7 +178,7 @@ export class DeliveryDispatcher {
       do {
         this.tickAgain = false;
         const started = await this.claimAndStart();
-        for (const attempt of started) void attempt.then(() => this.wake());
+        for (const attempt of started) void attempt.then(() => this.look());
       } while (this.tickAgain && this.running);
       await this.scheduleNext();
     } catch (error) {
@@ -160,7 +187,7 @@ export class DeliveryDispatcher {
     } finally {
       this.ticking = false;
       // A wake() that came while the next due time was being read must not wait for the poll.
-      if (this.tickAgain && this.running) this.wake();
+      if (this.tickAgain && this.running) this.look();
     }
   }
 

@@ -55,3 +55,36 @@ export async function listInbound(
   if (cursor) query = query.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
   return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
+
+export interface SourceActivity {
+  readonly lastReceivedAt: string | null;
+  /** Requests since the given time, by outcome. */
+  readonly counts: Readonly<Record<InboundOutcome, number>>;
+}
+
+/**
+ * When a source (null: callers naming no known source) last called, and its requests since
+ * `since` by outcome: each an index range on (source, outcome, time) or (source, time), so the
+ * cost follows the hour's requests of that source, not the table.
+ */
+export async function sourceActivity(db: Db, sourceId: string | null, since: string): Promise<SourceActivity> {
+  // The newest first, one row: a seek to the end of the source's range in either engine.
+  const last = await db
+    .selectFrom('inbound_records')
+    .select('received_at')
+    .where('source_id', sourceId === null ? 'is' : '=', sourceId)
+    .orderBy('received_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const rows = await db
+    .selectFrom('inbound_records')
+    .select((eb) => ['outcome', eb.fn.countAll().as('n')])
+    .where('source_id', sourceId === null ? 'is' : '=', sourceId)
+    .where('outcome', 'in', ['accepted', 'duplicate', 'rejected'])
+    .where('received_at', '>=', since)
+    .groupBy('outcome')
+    .execute();
+  const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+  for (const row of rows) counts[row.outcome] = Number(row.n);
+  return { lastReceivedAt: last?.received_at ?? null, counts };
+}

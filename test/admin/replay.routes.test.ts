@@ -156,7 +156,51 @@ describe('POST /admin/replay', () => {
     expect(await deliveryCount()).toBe(before);
   });
 
+  it('replays every event to every subscriber with "all": true and no filter', async () => {
+    await seed();
+    const before = await deliveryCount();
+
+    const res = await admin('/admin/replay').send({ all: true });
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ events: 5, deliveries: 10 });
+    expect(await deliveryCount()).toBe(before + 10);
+  });
+
   it.each([
+    ['no body', undefined],
+    ['an empty body', {}],
+    ['an empty filter', { filter: {} }],
+    ['"all": false and no filter', { all: false, subscribers: ['ledger'] }],
+  ])('answers 400 and queues nothing for %s, naming "all"', async (_what, body) => {
+    await seed();
+    const before = await deliveryCount();
+
+    const res = await (body === undefined ? admin('/admin/replay') : admin('/admin/replay').send(body));
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: 'filter is required (any of source, channel, reference, status, since, until); to replay every event, send "all": true instead',
+      },
+    });
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it('answers 400 for "all": true together with a filter, and queues nothing', async () => {
+    await seed();
+    const before = await deliveryCount();
+
+    const res = await admin('/admin/replay').send({ all: true, filter: { status: 'SUCCESS' } });
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'invalid_request', message: 'all replays every event: give it without a filter' } });
+    expect(await deliveryCount()).toBe(before);
+  });
+
+  it.each([
+    [{ all: 'yes' }, 'all must be boolean'],
     [{ filter: { status: 'DONE' } }, 'filter.status must be equal to one of the allowed values'],
     [{ filter: { since: 'yesterday' } }, 'filter.since must match format "date-time"'],
     [{ subscribers: 'ledger' }, 'subscribers must be array'],

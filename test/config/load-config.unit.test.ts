@@ -83,6 +83,46 @@ describe('loadConfig', () => {
     expect(config.subscribers[0]?.concurrency).toBe(16);
   });
 
+  describe('with allowMissingSecrets (the CLI\'s read-only commands)', () => {
+    const everySecretFromEnv = {
+      sources: [biller, { ...snap, publicKey: { env: 'BANK_X_PUBLIC_KEY' } }, mmbc],
+      subscribers: [{ ...subscriber, secret: [{ env: 'LEDGER_SECRET' }, subscriber.secret] }],
+    };
+    const unset = { BILLER_A_TOKEN: '', BANK_X_CLIENT_SECRET: '', MMBC_PASSWORD: '' };
+
+    it('loads although no secret variable is set, giving each missing secret a value nobody knows', () => {
+      const config = loadConfig({ CONFIG_FILE: writeConfig(everySecretFromEnv), ...unset }, { allowMissingSecrets: true });
+      const again = loadConfig({ CONFIG_FILE: writeConfig(everySecretFromEnv), ...unset }, { allowMissingSecrets: true });
+
+      const [billerSource, snapSource, mmbcSource] = config.sources as unknown as Record<string, string>[];
+      const standIn = billerSource!.token!;
+      expect(standIn).toMatch(/^unset-[0-9a-f]{64}$/);
+      expect([snapSource!.publicKey, snapSource!.clientSecret, mmbcSource!.password]).toEqual([standIn, standIn, standIn]);
+      expect(config.subscribers[0]?.secrets).toEqual([standIn, subscriber.secret]);
+      expect((again.sources[0] as unknown as Record<string, string>).token).not.toBe(standIn);
+    });
+
+    it('keeps every secret that is set', () => {
+      const config = loadConfig({ CONFIG_FILE: writeConfig({ sources: [biller, snap, mmbc] }), ...secrets }, { allowMissingSecrets: true });
+
+      expect(config.sources.map((s) => ('token' in s ? s.token : 'clientSecret' in s ? s.clientSecret : s.password))).toEqual(['tok', 'client-secret', 'mmbc-password']);
+    });
+
+    it('still refuses what is wrong rather than missing: a literal secret without whsec_, a key file that is not there', () => {
+      const badSecret = () => loadConfig({ CONFIG_FILE: writeConfig({ sources: [biller], subscribers: [{ ...subscriber, secret: 'plain' }] }) }, { allowMissingSecrets: true });
+      const missingFile = () => loadConfig({ CONFIG_FILE: writeConfig({ sources: [{ ...snap, publicKey: { file: 'nope.pem' } }] }) }, { allowMissingSecrets: true });
+
+      expect(badSecret).toThrow('config: /subscribers/0/secret: must be whsec_ followed by a base64 key of at least 16 bytes');
+      expect(missingFile).toThrow('config: /sources/0/publicKey: cannot read nope.pem (ENOENT)');
+    });
+
+    it('is off by default: the same file without the variables stops loading, naming the first one', () => {
+      const strict = () => loadConfig({ CONFIG_FILE: writeConfig(everySecretFromEnv), ...unset });
+
+      expect(strict).toThrow('config: /sources/0/token: environment variable BILLER_A_TOKEN is not set');
+    });
+  });
+
   it.each<[string, unknown, Record<string, string>, string]>([
     ['a missing file', null, { CONFIG_FILE: '/nonexistent/config.json' }, 'config: CONFIG_FILE: cannot read /nonexistent/config.json (ENOENT)'],
     ['a file that is not JSON', '{"sources": [', {}, 'config: CONFIG_FILE: '],

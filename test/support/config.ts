@@ -51,6 +51,8 @@ export function buildConfig(overrides: Partial<Config> & { sources?: readonly So
     deliveryWorkers: 0,
     rateLimitPerIpPerMinute: 12000,
     retentionDays: 0,
+    databasePoolSize: 10,
+    databaseStatementTimeoutMs: 30_000,
     sources: [billerSource()],
     subscribers: [],
     ...overrides,
