@@ -1,9 +1,28 @@
 import { type Command, Option } from 'commander';
-import { parseDeliveryQuery } from '../admin/admin-query';
+import { parseDeliveryQuery, parseRedriveBody } from '../admin/admin-query';
 import { toDeliveryView } from '../admin/delivery.view';
 import { systemClock } from '../clock';
 import * as deliveryRepository from '../delivery/delivery.repository';
-import { CommandFailed, TEXT_EXPLAINED, checkedBy, examples, formatFields, formatTable, indent, pageOf, pageOptions, parseOptions, print, printPage, queryOf, withDatabase } from './cli-support';
+import * as redriveService from '../delivery/redrive.service';
+import { UnknownSubscriberError } from '../delivery/replay.service';
+import {
+  CommandFailed,
+  TEXT_EXPLAINED,
+  UsageError,
+  checkedBy,
+  examples,
+  formatFields,
+  formatTable,
+  indent,
+  pageOf,
+  pageOptions,
+  parseOptions,
+  print,
+  printPage,
+  queryOf,
+  timeRangeOptions,
+  withDatabase,
+} from './cli-support';
 
 type DeliveryView = ReturnType<typeof toDeliveryView>;
 
@@ -96,21 +115,55 @@ export function addDeliveryCommands(program: Command): void {
     ),
   );
 
-  examples(
-    deliveries
-      .command('retry')
-      .argument('<id>', 'the id of a dead delivery (dlv_…)')
-      .description('try a dead delivery again now (one more attempt; if it fails it is dead again)')
-      .option('--json', 'the result as JSON: {"id", "state": "pending"}'),
-    ['deliveries retry dlv_01KAM2R9T2D4F6H8K0M2P4R6T8'],
-  ).action((id: string, options: { json?: boolean }) =>
-    withDatabase(async (database) => {
-      const row = await deliveryRepository.findDelivery(database.db, id);
-      if (!row) throw new CommandFailed(`no delivery ${id}`);
-      if (!(await deliveryRepository.retryDead(database.db, id, systemClock.now().toISOString()))) {
-        throw new CommandFailed(`delivery ${id} is ${row.state}, not dead`);
-      }
-      print(options.json, { id, state: 'pending' }, `delivery ${id} is pending again\n`);
-    }),
-  );
+  const retry = deliveries
+    .command('retry')
+    .argument('[id]', 'the id of one dead delivery (dlv_…); without it, every dead delivery the options select')
+    .description('try dead deliveries again now: one by id, or in bulk by subscriber and creation time (each keeps its attempts and schedule)')
+    .addOption(
+      new Option('--subscriber <id>', 'bulk: only this subscriber\'s dead deliveries').argParser(
+        checkedBy((v) => parseRedriveBody({ subscriber: v }), TEXT_EXPLAINED),
+      ),
+    );
+  timeRangeOptions(retry, (q) => parseRedriveBody(q));
+  retry
+    .option('--all', 'bulk: every dead delivery of every configured subscriber; required when no other option is given')
+    .option('--dry-run', 'bulk: count what would be retried, change nothing')
+    .option('--json', 'the result as JSON: {"id", "state"} for one, {"deliveries", "dryRun"} in bulk');
+  examples(retry, [
+    'deliveries retry dlv_01KAM2R9T2D4F6H8K0M2P4R6T8',
+    'deliveries retry --subscriber ledger --since 2026-11-21T00:00:00Z --dry-run',
+    'deliveries retry --all',
+  ]).action((id: string | undefined, options: Record<string, string | boolean | undefined>, command: Command) => {
+    const bulk = queryOf(options, ['subscriber', 'since', 'until']);
+    const all = options.all === true;
+    if (id !== undefined) {
+      if (Object.keys(bulk).length > 0 || all || options.dryRun === true) throw new UsageError('give a delivery id, or the bulk options, not both');
+      return withDatabase(async (database) => {
+        const row = await deliveryRepository.findDelivery(database.db, id);
+        if (!row) throw new CommandFailed(`no delivery ${id}`);
+        if (!(await deliveryRepository.retryDead(database.db, id, systemClock.now().toISOString()))) {
+          throw new CommandFailed(`delivery ${id} is ${row.state}, not dead`);
+        }
+        await database.wakeups?.announceNow();
+        print(options.json === true, { id, state: 'pending' }, `delivery ${id} is pending again\n`);
+      });
+    }
+    const { filter, dryRun } = parseOptions(command, parseRedriveBody, { ...bulk, ...(all ? { all: true } : {}), dryRun: options.dryRun === true });
+    return withDatabase(async (database, config) => {
+      const deliveries = await redriveService
+        .retryDeadDeliveries(database.db, systemClock, config.subscribers, filter, {
+          dryRun,
+          onProgress: (retried) => process.stderr.write(`retried ${retried} deliveries…\n`),
+        })
+        .catch((error: unknown) => {
+          if (error instanceof redriveService.AmbiguousRedriveError) {
+            throw new UsageError('give a delivery id, --subscriber, --since or --until, or --all to retry every dead delivery');
+          }
+          if (error instanceof UnknownSubscriberError) throw new UsageError(`option '--subscriber <id>': ${error.message}`);
+          throw error;
+        });
+      if (!dryRun && deliveries > 0) await database.wakeups?.announceNow();
+      print(options.json === true, { deliveries, dryRun }, `${dryRun ? 'would retry' : 'retried'} ${deliveries} dead deliveries\n`);
+    });
+  });
 }

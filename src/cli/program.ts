@@ -7,6 +7,7 @@ import { addEventCommands } from './events.commands';
 import { addInboundCommands } from './inbound.commands';
 import { addMaintenanceCommands } from './maintenance.commands';
 import { addReplayCommand } from './replay.command';
+import { addSubscriberCommands } from './subscribers.commands';
 import { addWatchCommands } from './watch.commands';
 
 /** Every command of the operator CLI; nothing runs until it is parsed. */
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   addInboundCommands(program);
   addReplayCommand(program);
   addDeliveryCommands(program);
+  addSubscriberCommands(program);
   addWatchCommands(program);
   return examples(program, [
     'events list --status FAILED --since 2026-11-21T00:00:00Z',

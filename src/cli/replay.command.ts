@@ -45,6 +45,7 @@ export function addReplayCommand(program: Command): void {
           if (error instanceof replayService.UnknownSubscriberError) throw new UsageError(`option '--subscriber <id...>': ${error.message}`);
           throw error;
         });
+      if (!dryRun && counts.deliveries > 0) await database.wakeups?.announceNow();
       const verb = dryRun ? 'would queue' : 'queued';
       print(options.json === true, { ...counts, dryRun }, `${verb} ${counts.deliveries} deliveries for ${counts.events} events\n`);
     });

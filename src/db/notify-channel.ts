@@ -79,6 +79,12 @@ export class NotifyChannel {
       });
   }
 
+  /** announce(), waited for: for a process about to close its pool (a CLI command). */
+  async announceNow(): Promise<void> {
+    if (this.closed) return;
+    await this.pool.query('select pg_notify($1, $2 || \' \' || current_schema())', [CHANNEL, this.sender]).catch(() => undefined);
+  }
+
   /**
    * Calls `onAnnounce` whenever another process announces, over a connection of its own (a
    * LISTEN holds its session, so it cannot share the pool's). A lost connection is opened again
