@@ -1,7 +1,10 @@
 /**
  * DATABASE_URL as it may be shown in logs and error messages: a PostgreSQL password, in the
- * user part or as a `password=` parameter, becomes `***`. SQLite URLs carry no secret.
+ * user part or as a `password=` or `sslpassword=` (the client key's passphrase) parameter,
+ * becomes `***`. SQLite URLs carry no secret.
  */
+const SECRET_PARAMETERS = ['password', 'sslpassword'];
+
 export function redactDatabaseUrl(url: string): string {
   if (!/^postgres(ql)?:\/\//.test(url)) return url;
   let parsed: URL;
@@ -9,10 +12,10 @@ export function redactDatabaseUrl(url: string): string {
     parsed = new URL(url);
   } catch {
     // pg may still make sense of what URL does not: hide whatever sits between `user:` and `@`.
-    return url.replace(/^([^/]*\/\/[^/:@]*:)[^@/]*@/, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+    return url.replace(/^([^/]*\/\/[^/:@]*:)[^@/]*@/, '$1***@').replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
   }
   if (parsed.password) parsed.password = '***';
-  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  for (const name of SECRET_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
   return parsed.toString();
 }
 

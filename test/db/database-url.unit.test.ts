@@ -7,6 +7,7 @@ describe('redactDatabaseUrl', () => {
     ['postgresql://receiver:p%40ss@db/receiver?sslmode=require', 'postgresql://receiver:***@db/receiver?sslmode=require'],
     ['postgres://db/receiver?user=receiver&password=s3cret', 'postgres://db/receiver?user=receiver&password=***'],
     ['postgres://receiver@db/receiver', 'postgres://receiver@db/receiver'],
+    ['postgres://r:pw@db/receiver?sslcert=c.pem&sslkey=k.pem&sslpassword=keyphrase', 'postgres://r:***@db/receiver?sslcert=c.pem&sslkey=k.pem&sslpassword=***'],
     ['sqlite:data/receiver.db', 'sqlite:data/receiver.db'],
   ])('shows %s as %s', (url, shown) => {
     expect(redactDatabaseUrl(url)).toBe(shown);
