@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import * as deliveryRepository from '../delivery/delivery.repository';
 import type { DeliveryAttemptRow, DeliveryRow } from '../delivery/delivery.table';
 import * as replayService from '../delivery/replay.service';
+import * as eventRepeatRepository from '../events/event-repeat.repository';
 import * as eventRepository from '../events/event.repository';
 import type { EventRow } from '../events/event.table';
 import * as transactionRepository from '../events/transaction.repository';
@@ -13,7 +14,7 @@ import { noticeText, transactionHref, withNotice, withQuery } from './links';
 
 /**
  * CONTRACT 8 `/console/transactions/:source/:reference`: the admin API's transaction, each event's
- * inbound record (`GET /admin/events/:id`), deliveries and attempts; `Replay` as
+ * inbound record (`GET /admin/events/:id`) and the reports that repeated it, deliveries and attempts; `Replay` as
  * `POST /admin/events/:id/replay`.
  */
 export function mountTransactionPage(router: Router, ctx: ConsoleContext): void {
@@ -42,6 +43,7 @@ export function mountTransactionPage(router: Router, ctx: ConsoleContext): void 
       deliveries.set(event.id, await deliveryRepository.listForEvent(db, event.id));
     }
     const attempts = await deliveryRepository.listAttempts(db, [...deliveries.values()].flat().map((d) => d.id));
+    const repeats = await eventRepeatRepository.listRepeats(db, events.map((event) => event.id));
     const selfHref = transactionHref(source, reference);
     const pending = [...deliveries.values()].flat().some((d) => d.state === 'pending');
     showPage(ctx, res, 'transaction', {
@@ -59,6 +61,7 @@ export function mountTransactionPage(router: Router, ctx: ConsoleContext): void 
       events: events.map((event) => ({
         ...eventView(event, transaction.status_event_id),
         inbound: event.inbound_id ? inboundView(inbound.get(event.inbound_id)) : null,
+        repeats: repeats.filter((r) => r.event_id === event.id).map((r) => inboundView(r)),
         deliveries: (deliveries.get(event.id) ?? []).map((d) => deliveryView(d, attempts.filter((a) => a.delivery_id === d.id))),
       })),
     });

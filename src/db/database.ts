@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ReadinessProbeTable } from './readiness';
 import type { DeliveryAttemptTable, DeliveryTable } from '../delivery/delivery.table';
 import type { SubscriberPauseTable } from '../delivery/subscriber-pause.table';
+import type { EventRepeatTable } from '../events/event-repeat.table';
 import type { EventTable } from '../events/event.table';
 import type { TransactionTable } from '../events/transaction.table';
 import type { InboundRecordTable } from '../ingress/inbound.table';
@@ -12,6 +13,7 @@ import type { WatchPollTable, WatchTable } from '../polling/watch.table';
 export interface Database {
   inbound_records: InboundRecordTable;
   events: EventTable;
+  event_repeats: EventRepeatTable;
   transactions: TransactionTable;
   access_tokens: AccessTokenTable;
   snap_requests: SnapRequestTable;

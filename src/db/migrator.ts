@@ -9,6 +9,7 @@ import * as m006 from '../../migrations/006_delivery_subscriber_due';
 import * as m007 from '../../migrations/007_query_indexes';
 import * as m008 from '../../migrations/008_watches';
 import * as m009 from '../../migrations/009_subscriber_pauses';
+import * as m010 from '../../migrations/010_event_repeats';
 import type { Db } from './database';
 import { isPostgres } from './dialect';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '007_query_indexes': m007,
   '008_watches': m008,
   '009_subscriber_pauses': m009,
+  '010_event_repeats': m010,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

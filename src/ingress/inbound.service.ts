@@ -1,6 +1,7 @@
 import type { Trx } from '../db/database';
 import type { Writes } from '../db/group-commit';
 import type { StatusReport } from '../events/event';
+import * as eventRepeatRepository from '../events/event-repeat.repository';
 import * as eventService from '../events/event.service';
 import * as inboundRepository from './inbound.repository';
 import type { InboundOutcome } from './inbound.table';
@@ -55,15 +56,23 @@ export async function storeAcceptedIn(
   await inboundRepository.insertInbound(trx, toRow(request, 'accepted', null, answer));
   const recorded = await eventService.recordReports(trx, ingest, reports, { inboundId: request.id, receivedAt: request.receivedAt });
   const { createdEventIds, duplicateOf } = recorded;
-  if (createdEventIds.length === 0 && duplicateOf.length > 0) {
-    await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
+  if (duplicateOf.length > 0) {
+    // Only repeats pay for this: a new event already points at its report.
+    await eventRepeatRepository.recordRepeats(trx, duplicateOf, request.id, request.receivedAt);
+    if (createdEventIds.length === 0) {
+      await inboundRepository.setOutcome(trx, request.id, 'duplicate', `duplicate of ${duplicateOf.join(', ')}`);
+    }
   }
   return recorded;
 }
 
-/** Keeps a repeat of a request already answered, with the answer it got again. */
-export async function storeRepeatIn(trx: Trx, request: InboundRequest, reason: string, answer: Answer): Promise<void> {
+/**
+ * Keeps a repeat of a request already answered (the inbound record `firstInboundId`), with the
+ * answer it got again, as a report of every event the first one made.
+ */
+export async function storeRepeatIn(trx: Trx, request: InboundRequest, firstInboundId: string, reason: string, answer: Answer): Promise<void> {
   await inboundRepository.insertInbound(trx, toRow(request, 'duplicate', reason, answer));
+  await eventRepeatRepository.recordRepeatsOf(trx, firstInboundId, request.id, request.receivedAt);
 }
 
 /** Keeps a refused request and the answer it got, with at most the first 4 KiB of its body. */

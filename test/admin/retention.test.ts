@@ -38,9 +38,21 @@ describe('pruneOnce', () => {
     await seed('NEW-DELIVERED', 'delivered');
     clock.advance(24 * 3600_000);
 
+    const [oldEvent] = await database.handle.db.selectFrom('events').select(['id', 'inbound_id']).where('reference', '=', 'OLD-DEAD').execute();
+    const [newEvent] = await database.handle.db.selectFrom('events').select(['id', 'inbound_id']).where('reference', '=', 'NEW-DELIVERED').execute();
+    await database.handle.db
+      .insertInto('event_repeats')
+      .values([
+        { event_id: oldEvent?.id ?? '', inbound_id: oldEvent?.inbound_id ?? '', received_at: '2026-08-01T00:00:00.000Z' },
+        { event_id: newEvent?.id ?? '', inbound_id: newEvent?.inbound_id ?? '', received_at: clock.now().toISOString() },
+      ])
+      .execute();
+
     const counts = await pruneOnce(database.handle.db, clock, 30);
 
     expect(counts).toMatchObject({ inboundRecords: 2, deliveryAttempts: 1 });
+    // Links to repeated reports go with the records they point at.
+    expect(await database.handle.db.selectFrom('event_repeats').select('event_id').execute()).toEqual([{ event_id: newEvent?.id }]);
     const events = await database.handle.db.selectFrom('events').select(['reference', 'inbound_id']).orderBy('reference').execute();
     expect(events.map((e) => [e.reference, e.inbound_id === null])).toEqual([
       ['NEW-DELIVERED', false],

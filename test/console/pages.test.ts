@@ -130,6 +130,19 @@ describe('GET /console/transactions/:source/:reference', () => {
     expect(res.text).not.toContain('vault-url-password');
   });
 
+  it('shows every report that came in: a provider retry of the same status is listed under the event it repeated', async () => {
+    await callback('TL-R', 0);
+    await callback('TL-R', 0);
+    await callback('TL-R', 0);
+
+    const res = await agent.get(transactionPath('TL-R')).expect(200);
+
+    expect(res.text).toContain('<summary>Reported again 2 times</summary>');
+    expect(countMatches(res.text, /<span class="method">GET<\/span>/g)).toBe(3);
+    expect(visibleText(res.text)).toMatch(/Outcome duplicate: duplicate of evt_\w+/);
+    expect(res.text).not.toContain(BILLER_TOKEN);
+  });
+
   it('answers 404 with a way back to the search for an unknown transaction', async () => {
     const res = await agent.get(transactionPath('NOPE')).expect(404);
 

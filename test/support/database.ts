@@ -61,7 +61,7 @@ async function createPostgresSchema(): Promise<TestDatabase> {
 /** Empties every table, children first, so a test starts from nothing. */
 export async function clearTables(database: TestDatabase): Promise<void> {
   const db = database.handle.db;
-  for (const table of ['subscriber_pauses', 'watch_polls', 'watches', 'delivery_attempts', 'deliveries', 'events', 'transactions', 'snap_requests', 'access_tokens', 'inbound_records'] as const) {
+  for (const table of ['event_repeats', 'subscriber_pauses', 'watch_polls', 'watches', 'delivery_attempts', 'deliveries', 'events', 'transactions', 'snap_requests', 'access_tokens', 'inbound_records'] as const) {
     await db.deleteFrom(table).execute();
   }
 }

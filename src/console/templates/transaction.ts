@@ -60,6 +60,20 @@ export const TRANSACTION = `<% layout('@layout') %>
 <% } else { %>
     <p class="hint">No stored report: its inbound record was removed by retention.</p>
 <% } %>
+<% if (event.repeats.length > 0) { %>
+    <details class="repeats">
+      <summary>Reported again <%= event.repeats.length %> time<%= event.repeats.length === 1 ? '' : 's' %></summary>
+<% for (const repeat of event.repeats) { if (!repeat) continue; %>
+      <p class="report"><span class="method"><%= repeat.method %></span> <code class="url"><%= repeat.url %></code></p>
+      <dl class="facts">
+        <div><dt>Received</dt><dd><%= repeat.receivedAt %></dd></div>
+        <div><dt>From</dt><dd><%= repeat.clientIp %></dd></div>
+        <div><dt>Outcome</dt><dd><%= repeat.outcome %><% if (repeat.reason) { %>: <%= repeat.reason %><% } %></dd></div>
+        <div><dt>Our answer</dt><dd><span class="code-<%= repeat.answerClass %>"><%= repeat.responseStatus %></span> <code><%= repeat.responseSummary %></code></dd></div>
+      </dl>
+<% } %>
+    </details>
+<% } %>
     <details>
       <summary>Event details</summary>
       <pre><%= event.details %></pre>

@@ -94,7 +94,7 @@ export function handleNotify<B>(deps: AppDeps, spec: NotifySpec<B>, tokens: Acce
       }
       // The same request again: the first answer again, and nothing new but the record of it.
       const repeated = { status: first.response_status, body: first.response_body };
-      await inboundService.storeRepeatIn(trx, inbound, `repeat of ${first.inbound_id} (same X-EXTERNAL-ID and body)`, repeated);
+      await inboundService.storeRepeatIn(trx, inbound, first.inbound_id, `repeat of ${first.inbound_id} (same X-EXTERNAL-ID and body)`, repeated);
       return { status: first.response_status, body: JSON.parse(first.response_body) as Record<string, unknown>, stored: null };
     });
     // Counted and logged only once committed: a failed commit must not report a reversal that is not stored.

@@ -184,6 +184,11 @@ describe.each([BULK, QR])('POST $path (service $service)', ({ path, service, bui
     expect(await eventCount()).toBe(1);
     const outcomes = await database.handle.db.selectFrom('inbound_records').select('outcome').where('channel', 'like', 'snap.%-%').orderBy('id').execute();
     expect(outcomes.map((o) => o.outcome).slice(-2)).toEqual(['accepted', 'duplicate']);
+    // The repeat is kept as a report of every event the first request made, for the timeline.
+    const repeated = await database.handle.db.selectFrom('inbound_records').select('id').where('outcome', '=', 'duplicate').executeTakeFirstOrThrow();
+    const events = await database.handle.db.selectFrom('events').select('id').execute();
+    const links = await database.handle.db.selectFrom('event_repeats').select(['event_id', 'inbound_id']).where('inbound_id', '=', repeated.id).execute();
+    expect(links.map((l) => l.event_id).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
   it(`answers 409${service}00 for the same X-EXTERNAL-ID with another body`, async () => {
