@@ -15,7 +15,7 @@ import { fairShares } from './fair-share';
 import { LeaseKeeper } from './lease-keeper';
 import { nextWaitSeconds } from './retry-policy';
 import { postWebhook } from './webhook-post';
-import { signWebhook } from './webhook-signer';
+import { webhookHeaders } from './webhook-signer';
 
 export interface DispatcherOptions {
   readonly db: Db;
@@ -327,13 +327,7 @@ export class DeliveryDispatcher {
     const payload = eventRepository.toPaymentEvent(event);
     const body = JSON.stringify(payload);
     const timestamp = Math.floor(startedAt.getTime() / 1000);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'payment-callback-receiver',
-      'webhook-id': payload.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(subscriber.secrets, payload.id, timestamp, body),
-    };
+    const headers = webhookHeaders(subscriber.secrets, payload.id, timestamp, body);
     const t0 = performance.now();
     const result = await postWebhook(subscriber.url, headers, body, subscriber.timeoutSeconds * 1000);
     const latencyMs = performance.now() - t0;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type Clock, newId } from '../clock';
 import type { Subscriber } from '../config/config';
 import { postWebhook } from './webhook-post';
-import { signWebhook } from './webhook-signer';
+import { webhookHeaders } from './webhook-signer';
 
 /** The body of a `payment.test` event: nothing to process, only a request to verify and answer. */
 export interface TestEvent {
@@ -41,13 +41,7 @@ export async function sendTestEvent(subscriber: Subscriber, clock: Clock): Promi
   };
   const body = JSON.stringify(event);
   const timestamp = Math.floor(now.getTime() / 1000);
-  const headers = {
-    'content-type': 'application/json',
-    'user-agent': 'payment-callback-receiver',
-    'webhook-id': event.id,
-    'webhook-timestamp': String(timestamp),
-    'webhook-signature': signWebhook(subscriber.secrets, event.id, timestamp, body),
-  };
+  const headers = webhookHeaders(subscriber.secrets, event.id, timestamp, body);
   const t0 = performance.now();
   const result = await postWebhook(subscriber.url, headers, body, subscriber.timeoutSeconds * 1000);
   const latencyMs = Math.round(performance.now() - t0);

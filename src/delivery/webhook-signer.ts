@@ -13,3 +13,14 @@ export function signWebhook(secrets: readonly string[], id: string, timestamp: n
     })
     .join(' ');
 }
+
+/** The headers of every outbound webhook request, a delivery or a test event alike. */
+export function webhookHeaders(secrets: readonly string[], id: string, timestamp: number, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'payment-callback-receiver',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signWebhook(secrets, id, timestamp, body),
+  };
+}
